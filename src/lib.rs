@@ -1,0 +1,8 @@
+//! raftctl: an etcd/raft-style cluster toolkit and WAL inspector.
+//!
+//! # Layout
+//! - `proto`: etcd's on-disk protobuf messages, encoded byte-for-byte as etcd does.
+//! - `wal`: etcd-format write-ahead log: reading, verifying, repairing, writing.
+
+pub mod proto;
+pub mod wal;

@@ -1,0 +1,9 @@
+//! The protobuf messages raftctl reads and writes: etcd's `raftpb`, `walpb` and `snappb` (hand
+//! encoded, byte-identical to etcd), and the decoders for what etcd and raftctl put in entries.
+//! No I/O here.
+
+pub mod raftpb;
+pub mod walpb;
+pub mod wire;
+
+pub use wire::DecodeError;

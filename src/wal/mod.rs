@@ -1,0 +1,15 @@
+//! etcd-compatible write-ahead log: segment names and framing, a streaming reader that keeps
+//! etcd's CRC chain, the log as ReadAll sees it, the verifier, repair and the writer.
+//! Pure file I/O: nothing here knows raft-rs, the network or the terminal.
+
+pub mod check;
+pub mod error;
+pub mod format;
+pub mod layout;
+pub mod problem;
+pub mod scan;
+pub mod segment;
+pub mod view;
+
+pub use error::{Result, WalError};
+pub use problem::{Kind, Problem, Severity};

@@ -1,0 +1,134 @@
+//! What `wal verify` (and every reader) can find wrong in a WAL, as data.
+
+use serde::Serialize;
+
+/// How bad a problem is: errors make `verify` fail; warnings are legal but worth knowing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// The kinds of problem, named as in etcd-wal-format.md §17.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    BadName,
+    SeqGap,
+    Leftover,
+    UntruncatedSegment,
+    NameIndex,
+    BadFrame,
+    BadPadding,
+    TruncatedFrame,
+    OversizeRecord,
+    GarbageAfterEnd,
+    UnknownType,
+    CorruptRecord,
+    CrcMismatch,
+    SegmentCrcMismatch,
+    TornTail,
+    BadHeader,
+    MetadataConflict,
+    BadPayload,
+    BadConfchange,
+    IndexGap,
+    OverwriteCommitted,
+    TermRegression,
+    HardstateRegression,
+    DoubleVote,
+    EntryTermAhead,
+    CommitBeyondLog,
+    SnapshotRegression,
+    SnapshotTermMismatch,
+    SnapshotBeyondCommit,
+    SnapshotNoConfState,
+    MissingSnap,
+    SnapCrc,
+    SnapEmpty,
+    SnapNameMismatch,
+    SnapDecode,
+    SnapConfStateMismatch,
+    OrphanSnap,
+    NotOpenable,
+    ConfStateReplay,
+    InUse,
+}
+
+impl Kind {
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// One finding: where it is, what it is, and a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: String,
+    /// Byte offset of the frame (its length word) in `file`; null for whole-file findings.
+    pub offset: Option<u64>,
+    /// The raft index concerned, when known.
+    pub index: Option<u64>,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(kind: Kind, severity: Severity, file: impl Into<String>, message: String) -> Self {
+        Problem {
+            file: file.into(),
+            offset: None,
+            index: None,
+            kind,
+            severity,
+            message,
+        }
+    }
+
+    pub fn error(kind: Kind, file: impl Into<String>, message: String) -> Self {
+        Self::new(kind, Severity::Error, file, message)
+    }
+
+    pub fn warning(kind: Kind, file: impl Into<String>, message: String) -> Self {
+        Self::new(kind, Severity::Warning, file, message)
+    }
+
+    pub fn at(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    pub fn index(mut self, index: Option<u64>) -> Self {
+        self.index = index;
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:offset: message`, the one-line form used in errors and tables.
+    pub fn location(&self) -> String {
+        match self.offset {
+            Some(o) => format!("{} at offset {}", self.file, o),
+            None => self.file.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} ({})",
+            self.location(),
+            self.message,
+            self.kind.name()
+        )
+    }
+}

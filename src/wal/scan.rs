@@ -1,0 +1,451 @@
+//! Walks every frame of a run of segments, keeps etcd's running CRC-32C across them, and tells
+//! apart a torn tail (what a crash leaves; etcd cuts it) from real corruption.
+//!
+//! The scanner decodes only `walpb.Record`; what the records mean is for its callers (the log
+//! view, `verify`, `dump --raw`). It reports what it finds and keeps going where it safely can:
+//! after a CRC mismatch it re-seeds from the stored CRC (as `etcd-dump-logs --raw`), after an
+//! undecodable frame it skips the rest of that segment.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::ops::Range;
+
+use super::error::{IoContext, Result};
+use super::format::{self, MAX_RECORD_BYTES, RecordType};
+use super::layout::Segment;
+use super::problem::{Kind, Problem};
+use super::segment::{self, FrameRead, SegmentReader};
+use crate::proto::raftpb::Entry;
+use crate::proto::walpb::Record;
+
+/// How a record's CRC checked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrcCheck {
+    Ok,
+    /// A crc record with nothing before it to check against (the first one read).
+    Unchecked,
+    /// The stored CRC differs from the running one (`expected`).
+    Mismatch {
+        expected: u32,
+    },
+}
+
+/// One physical record, borrowed from the scanner's buffer.
+#[derive(Debug)]
+pub struct RawRecord<'a> {
+    /// Index into the scanned segments.
+    pub seg: usize,
+    /// File offset of the frame's length word.
+    pub offset: u64,
+    /// 8 + record bytes + padding.
+    pub frame_len: u64,
+    pub record: Record<'a>,
+    pub crc: CrcCheck,
+}
+
+/// How a segment ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentEnd {
+    /// A zero length word: the rest is pre-allocated space.
+    ZeroWord,
+    /// The end of the file, right after a whole frame.
+    Eof,
+    /// Reading stopped at a problem (reported just before).
+    Stopped,
+}
+
+#[derive(Debug)]
+pub enum Event<'a> {
+    SegmentStart {
+        seg: usize,
+    },
+    Record(RawRecord<'a>),
+    Problem(Problem),
+    /// `offset` is where the records end (the start of the zero word, the file end, or the bad
+    /// frame).
+    SegmentEnd {
+        seg: usize,
+        offset: u64,
+        end: SegmentEnd,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// Check that everything after a zero length word is zero (costs a read of the rest).
+    pub check_trailing_zeros: bool,
+}
+
+enum Phase {
+    Open,
+    Frames,
+    Ended { offset: u64, end: SegmentEnd },
+    Done,
+}
+
+/// A record waiting to be handed out after the problems it raised.
+struct Ready {
+    offset: u64,
+    frame_len: u64,
+    rec_type: i64,
+    crc: u32,
+    data: Option<Range<usize>>,
+    extra: Vec<u8>,
+    check: CrcCheck,
+}
+
+pub struct Scanner {
+    segments: Vec<Segment>,
+    cur: usize,
+    reader: Option<SegmentReader>,
+    phase: Phase,
+    /// Running CRC-32C; starts at 0 whichever segment the scan starts in.
+    crc: u32,
+    queue: VecDeque<Problem>,
+    ready: Option<Ready>,
+    opts: ScanOptions,
+    /// True once any problem of severity error was reported.
+    failed: bool,
+}
+
+impl Scanner {
+    pub fn new(segments: Vec<Segment>, opts: ScanOptions) -> Scanner {
+        let phase = if segments.is_empty() {
+            Phase::Done
+        } else {
+            Phase::Open
+        };
+        Scanner {
+            segments,
+            cur: 0,
+            reader: None,
+            phase,
+            crc: 0,
+            queue: VecDeque::new(),
+            ready: None,
+            opts,
+            failed: false,
+        }
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The running CRC after the last record handed out.
+    pub fn running_crc(&self) -> u32 {
+        self.crc
+    }
+
+    /// Whether any error-severity problem has been reported so far.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    fn is_last(&self) -> bool {
+        self.cur + 1 == self.segments.len()
+    }
+
+    fn file(&self) -> String {
+        self.segments[self.cur].display()
+    }
+
+    fn report(&mut self, p: Problem) {
+        self.failed |= p.is_error();
+        self.queue.push_back(p);
+    }
+
+    /// The next event, or `None` after the last segment. I/O errors end the scan.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Result<Event<'_>>> {
+        loop {
+            if let Some(p) = self.queue.pop_front() {
+                return Some(Ok(Event::Problem(p)));
+            }
+            if let Some(r) = self.ready.take() {
+                let reader = self.reader.as_ref()?;
+                let data = r.data.map(|d| reader.bytes(d));
+                let record = Record {
+                    rec_type: r.rec_type,
+                    crc: r.crc,
+                    data,
+                    extra: std::borrow::Cow::Owned(r.extra),
+                };
+                return Some(Ok(Event::Record(RawRecord {
+                    seg: self.cur,
+                    offset: r.offset,
+                    frame_len: r.frame_len,
+                    record,
+                    crc: r.check,
+                })));
+            }
+            match self.phase {
+                Phase::Done => return None,
+                Phase::Open => {
+                    let seg = &self.segments[self.cur];
+                    let file = match File::open(&seg.path).at(&seg.path) {
+                        Ok(f) => f,
+                        Err(e) => {
+                            self.phase = Phase::Done;
+                            return Some(Err(e));
+                        }
+                    };
+                    let len = match file.metadata().at(&seg.path) {
+                        Ok(m) => m.len(),
+                        Err(e) => return Some(Err(e)),
+                    };
+                    self.reader = Some(SegmentReader::new(file, len));
+                    self.phase = Phase::Frames;
+                    return Some(Ok(Event::SegmentStart { seg: self.cur }));
+                }
+                Phase::Ended { offset, end } => {
+                    let seg = self.cur;
+                    self.cur += 1;
+                    self.phase = if self.cur < self.segments.len() {
+                        Phase::Open
+                    } else {
+                        Phase::Done
+                    };
+                    return Some(Ok(Event::SegmentEnd { seg, offset, end }));
+                }
+                Phase::Frames => {
+                    if let Err(e) = self.step() {
+                        self.phase = Phase::Done;
+                        return Some(Err(e));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads one frame and turns it into queued problems and/or a ready record, or ends the
+    /// segment.
+    fn step(&mut self) -> Result<()> {
+        let path = self.segments[self.cur].path.clone();
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(());
+        };
+        let read = reader.next_frame().at(&path)?;
+        match read {
+            FrameRead::End { offset, zero_word } => {
+                let mut end = SegmentEnd::Eof;
+                if zero_word {
+                    end = SegmentEnd::ZeroWord;
+                    if self.opts.check_trailing_zeros {
+                        if let Some(at) = reader.first_nonzero_after().at(&path)? {
+                            let msg = format!(
+                                "the records end at offset {offset} (a zero length word) but the \
+                                 bytes after it are not all zero (first non-zero byte at offset \
+                                 {at}): records there are invisible to etcd, which zeroes them \
+                                 on its next start"
+                            );
+                            let p = Problem::error(Kind::GarbageAfterEnd, self.file(), msg);
+                            self.report(p.at(offset));
+                        }
+                    }
+                }
+                self.phase = Phase::Ended { offset, end };
+            }
+            FrameRead::Truncated {
+                offset,
+                word,
+                available,
+            } => {
+                let p = self.truncated(offset, word, available);
+                self.report(p);
+                self.phase = Phase::Ended {
+                    offset,
+                    end: SegmentEnd::Stopped,
+                };
+            }
+            FrameRead::Frame {
+                offset,
+                word,
+                body,
+                padding,
+            } => {
+                self.frame(offset, word, body, padding);
+            }
+        }
+        Ok(())
+    }
+
+    fn truncated(&self, offset: u64, word: Option<u64>, available: u64) -> Problem {
+        let what = match word {
+            None => format!("the file ends inside a length word ({available} of 8 bytes)"),
+            Some(w) => {
+                let (n, pad) = format::decode_length_word(w);
+                let odd = if format::length_word_is_canonical(w) && n < format::SEGMENT_SIZE_BYTES {
+                    ""
+                } else {
+                    " (the length word itself looks damaged)"
+                };
+                format!(
+                    "a frame announces {n}+{pad} bytes but only {available} remain in the file{odd}"
+                )
+            }
+        };
+        if self.is_last() {
+            let msg = format!(
+                "torn tail: {what}; this is what a crash mid-write leaves, and `raftctl wal \
+                 repair` (or etcd on its next start) cuts it here"
+            );
+            Problem::error(Kind::TornTail, self.file(), msg).at(offset)
+        } else {
+            let msg = format!(
+                "{what}, in a segment that is not the last: etcd stops reading here and \
+                 silently ignores every later segment"
+            );
+            Problem::error(Kind::TruncatedFrame, self.file(), msg).at(offset)
+        }
+    }
+
+    fn frame(&mut self, offset: u64, word: u64, body: Range<usize>, padding: Range<usize>) {
+        let file = self.file();
+        let last = self.is_last();
+        let Some(reader) = self.reader.as_ref() else {
+            return;
+        };
+        let frame_len = 8 + (body.len() + padding.len()) as u64;
+        let body_bytes = reader.bytes(body.clone());
+        let pad_bytes = reader.bytes(padding.clone());
+        let mut problems = Vec::new();
+        if !format::length_word_is_canonical(word) {
+            let msg = format!(
+                "length word {word:#018x} is not one etcd writes (record {} bytes, padding {}; \
+                 etcd reads it anyway)",
+                body.len(),
+                padding.len()
+            );
+            problems.push(Problem::warning(Kind::BadFrame, &file, msg).at(offset));
+        }
+        if offset % format::FRAME_ALIGN != 0 {
+            let msg = "frame does not start at an 8-byte boundary".to_string();
+            problems.push(Problem::warning(Kind::BadFrame, &file, msg).at(offset));
+        }
+        if segment::first_nonzero(pad_bytes).is_some() {
+            let msg = "padding bytes after the record are not zero (etcd ignores them)".into();
+            problems.push(Problem::warning(Kind::BadPadding, &file, msg).at(offset));
+        }
+        if body.len() as u64 + padding.len() as u64 >= MAX_RECORD_BYTES {
+            let msg = format!(
+                "record of {} bytes: etcd 3.4.10+ and 3.5.0–3.5.4 refuse records of 10 MiB \
+                 and more (\"wal: max entry size limit exceeded\")",
+                body.len()
+            );
+            problems.push(Problem::error(Kind::OversizeRecord, &file, msg).at(offset));
+        }
+        let torn = || {
+            let whole = body.start..padding.end;
+            last && segment::has_zero_sector(offset + 8, reader.bytes(whole))
+        };
+        let rec = match Record::decode(body_bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                let p = if torn() {
+                    let msg = format!(
+                        "torn tail: the last record does not decode ({e}) and holds a zeroed \
+                         512-byte sector, as a crash mid-write leaves; `raftctl wal repair` (or \
+                         etcd on its next start) cuts it here"
+                    );
+                    Problem::error(Kind::TornTail, &file, msg)
+                } else {
+                    let msg = format!(
+                        "record does not decode ({e}); the rest of this segment cannot be read"
+                    );
+                    Problem::error(Kind::CorruptRecord, &file, msg)
+                };
+                problems.push(p.at(offset));
+                for p in problems {
+                    self.report(p);
+                }
+                self.phase = Phase::Ended {
+                    offset,
+                    end: SegmentEnd::Stopped,
+                };
+                return;
+            }
+        };
+        let data_range = rec.data.map(|d| {
+            let start = d.as_ptr() as usize - body_bytes.as_ptr() as usize + body.start;
+            start..start + d.len()
+        });
+        let mut check = CrcCheck::Ok;
+        let mut stop = false;
+        if rec.rec_type == RecordType::Crc as i64 {
+            if rec.data.is_some() {
+                let msg = "crc record carries data (etcd writes none)".to_string();
+                problems.push(Problem::warning(Kind::BadPayload, &file, msg).at(offset));
+            }
+            if self.crc == 0 {
+                check = CrcCheck::Unchecked;
+            } else if rec.crc != self.crc {
+                check = CrcCheck::Mismatch { expected: self.crc };
+                let msg = format!(
+                    "crc record holds {:#010x} but the records before it end with running CRC \
+                     {:#010x} (\"wal: crc mismatch\"): a segment is missing or damaged before this one",
+                    rec.crc, self.crc
+                );
+                problems.push(Problem::error(Kind::SegmentCrcMismatch, &file, msg).at(offset));
+            }
+            self.crc = rec.crc;
+        } else {
+            let running = crc32c::crc32c_append(self.crc, rec.data());
+            if rec.crc != running {
+                check = CrcCheck::Mismatch { expected: running };
+                let index = (rec.rec_type == RecordType::Entry as i64)
+                    .then(|| Entry::decode(rec.data()).ok().map(|e| e.index))
+                    .flatten();
+                let at = index.map(|i| format!(" (entry {i})")).unwrap_or_default();
+                let p = if torn() {
+                    stop = true;
+                    let msg = format!(
+                        "torn tail: the last record{at} fails its CRC and holds a zeroed \
+                         512-byte sector, as a crash mid-write leaves; `raftctl wal repair` (or \
+                         etcd on its next start) cuts it here"
+                    );
+                    Problem::error(Kind::TornTail, &file, msg)
+                } else {
+                    let msg = format!(
+                        "record{at} fails its CRC: stored {:#010x}, computed {running:#010x} \
+                         (\"walpb: crc mismatch\"): the data was changed after it was written",
+                        rec.crc
+                    );
+                    Problem::error(Kind::CrcMismatch, &file, msg)
+                };
+                problems.push(p.at(offset).index(index));
+                // Re-seed from the stored value so that the records after it are still checked.
+                self.crc = rec.crc;
+            } else {
+                self.crc = running;
+            }
+            if RecordType::from_i64(rec.rec_type).is_none() {
+                let msg = format!(
+                    "unknown record type {} (\"unexpected block type\")",
+                    rec.rec_type
+                );
+                problems.push(Problem::error(Kind::UnknownType, &file, msg).at(offset));
+            }
+        }
+        let ready = Ready {
+            offset,
+            frame_len,
+            rec_type: rec.rec_type,
+            crc: rec.crc,
+            data: data_range,
+            extra: rec.extra.into_owned(),
+            check,
+        };
+        for p in problems {
+            self.report(p);
+        }
+        if stop {
+            self.phase = Phase::Ended {
+                offset,
+                end: SegmentEnd::Stopped,
+            };
+        } else {
+            self.ready = Some(ready);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! Reads the frames of one segment file front to back through a fixed-size buffer, so memory
+//! stays bounded by the largest record, never by the file.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Range;
+
+use super::format::{self, SECTOR};
+
+const CHUNK: usize = 4 << 20;
+
+/// What the next read found.
+#[derive(Debug)]
+pub enum FrameRead {
+    /// A whole frame. `body` is the encoded `walpb.Record`, `padding` what follows it; both are
+    /// ranges for [`SegmentReader::bytes`], valid until the next read.
+    Frame {
+        offset: u64,
+        word: u64,
+        body: Range<usize>,
+        padding: Range<usize>,
+    },
+    /// The segment has no more records: a zero length word or the end of the file.
+    End { offset: u64, zero_word: bool },
+    /// The file ends inside a length word or inside the frame it announces.
+    Truncated {
+        offset: u64,
+        word: Option<u64>,
+        available: u64,
+    },
+}
+
+/// A forward-only frame reader over one segment.
+pub struct SegmentReader {
+    file: File,
+    len: u64,
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    base: u64,
+    /// Valid bytes are `buf[lo..hi]`.
+    lo: usize,
+    hi: usize,
+}
+
+impl SegmentReader {
+    pub fn new(file: File, len: u64) -> Self {
+        SegmentReader {
+            file,
+            len,
+            buf: Vec::new(),
+            base: 0,
+            lo: 0,
+            hi: 0,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// File offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.base + self.lo as u64
+    }
+
+    /// Makes `n` bytes available at `buf[lo..]` unless the file ends first; returns how many are.
+    fn fill(&mut self, n: usize) -> io::Result<usize> {
+        if self.hi - self.lo >= n {
+            return Ok(n);
+        }
+        if self.lo > 0 {
+            self.buf.copy_within(self.lo..self.hi, 0);
+            self.base += self.lo as u64;
+            self.hi -= self.lo;
+            self.lo = 0;
+        }
+        let want = n.max(CHUNK);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        while self.hi < n {
+            let room = (self.len - self.base).saturating_sub(self.hi as u64);
+            if room == 0 {
+                break;
+            }
+            let end = self
+                .buf
+                .len()
+                .min(self.hi + room.min(usize::MAX as u64) as usize);
+            match self.file.read(&mut self.buf[self.hi..end]) {
+                Ok(0) => break,
+                Ok(k) => self.hi += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.hi - self.lo)
+    }
+
+    /// Reads the next frame. Never allocates more than the file has left to read.
+    pub fn next_frame(&mut self) -> io::Result<FrameRead> {
+        let offset = self.offset();
+        let have = self.fill(8)?;
+        if have == 0 {
+            return Ok(FrameRead::End {
+                offset,
+                zero_word: false,
+            });
+        }
+        if have < 8 {
+            return Ok(FrameRead::Truncated {
+                offset,
+                word: None,
+                available: have as u64,
+            });
+        }
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&self.buf[self.lo..self.lo + 8]);
+        let word = u64::from_le_bytes(w);
+        if word == 0 {
+            return Ok(FrameRead::End {
+                offset,
+                zero_word: true,
+            });
+        }
+        let (n, pad) = format::decode_length_word(word);
+        let left = self.len.saturating_sub(offset + 8);
+        if n.saturating_add(pad) > left {
+            return Ok(FrameRead::Truncated {
+                offset,
+                word: Some(word),
+                available: left,
+            });
+        }
+        let total = 8 + (n + pad) as usize;
+        if self.fill(total)? < total {
+            // The file shrank under us.
+            let available = (self.hi - self.lo) as u64 - 8;
+            return Ok(FrameRead::Truncated {
+                offset,
+                word: Some(word),
+                available,
+            });
+        }
+        let start = self.lo + 8;
+        self.lo += total;
+        let body = start..start + n as usize;
+        let padding = start + n as usize..self.lo;
+        Ok(FrameRead::Frame {
+            offset,
+            word,
+            body,
+            padding,
+        })
+    }
+
+    /// Bytes of a range handed out by the last `next_frame`.
+    pub fn bytes(&self, r: Range<usize>) -> &[u8] {
+        &self.buf[r]
+    }
+
+    /// Offset of the first non-zero byte from the current position to the end, if any.
+    pub fn first_nonzero_after(&mut self) -> io::Result<Option<u64>> {
+        loop {
+            let have = self.fill(1)?;
+            if have == 0 {
+                return Ok(None);
+            }
+            let chunk = &self.buf[self.lo..self.hi];
+            if let Some(i) = first_nonzero(chunk) {
+                return Ok(Some(self.offset() + i as u64));
+            }
+            self.lo = self.hi;
+        }
+    }
+}
+
+/// Index of the first non-zero byte, comparing eight bytes at a time.
+pub fn first_nonzero(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    let mut words = b.chunks_exact(64);
+    for w in &mut words {
+        if w.iter().fold(0u8, |a, &x| a | x) != 0 {
+            return w.iter().position(|&x| x != 0).map(|p| i + p);
+        }
+        i += 64;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&x| x != 0)
+        .map(|p| i + p)
+}
+
+/// etcd's torn-write test (etcd-wal-format.md §7.5): cut the frame's record and padding bytes,
+/// which start at file offset `start`, at every 512-byte file-offset boundary; the record is
+/// torn if any piece is entirely zero.
+pub fn has_zero_sector(start: u64, bytes: &[u8]) -> bool {
+    let mut pos = 0usize;
+    let mut off = start;
+    while pos < bytes.len() {
+        let to_boundary = (SECTOR - off % SECTOR) as usize;
+        let end = (pos + to_boundary).min(bytes.len());
+        if first_nonzero(&bytes[pos..end]).is_none() {
+            return true;
+        }
+        off += (end - pos) as u64;
+        pos = end;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_sector_pieces_follow_file_offsets() {
+        // 600 bytes starting at offset 8: pieces [8,512) and [512,608).
+        let mut b = vec![1u8; 600];
+        assert!(!has_zero_sector(8, &b));
+        b[504..].fill(0); // offsets 512..608: the second piece is all zero
+        assert!(has_zero_sector(8, &b));
+        let mut b = vec![1u8; 600];
+        b[10..504].fill(0); // most of the first piece, but not all of it
+        assert!(!has_zero_sector(8, &b));
+    }
+
+    #[test]
+    fn first_nonzero_finds_each_position() {
+        for n in [0usize, 1, 63, 64, 65, 200] {
+            let mut b = vec![0u8; n + 10];
+            assert_eq!(first_nonzero(&b), None);
+            b[n] = 9;
+            assert_eq!(first_nonzero(&b), Some(n));
+        }
+    }
+}

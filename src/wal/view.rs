@@ -1,0 +1,394 @@
+//! The log as etcd's ReadAll sees it, streamed: records in order, with entries that a later
+//! write overwrote dropped (or, in raw mode, kept and marked).
+//!
+//! An entry can be overwritten only while it is above every commit index seen so far, so
+//! entries are held back until a state record commits them (or the WAL ends). Held entries
+//! are kept in memory up to a budget; past it, only their place in the file is kept and they
+//! are read again when released, so memory stays flat whatever the WAL holds.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use super::check::{Checker, Decoded, Loc, LogSummary};
+use super::error::{IoContext, Result};
+use super::format;
+use super::layout::Segment;
+use super::problem::{Kind, Problem};
+use super::scan::{Event, ScanOptions, Scanner};
+use crate::proto::raftpb::{Entry, HardState};
+use crate::proto::walpb::{Record, WalSnapshot};
+
+/// Bytes of entry data held in memory before held entries are spilled to their file offsets.
+const HOLD_BUDGET: usize = 32 << 20;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewOptions {
+    /// Every physical record (crc and state records, overwritten entries), with locations.
+    pub raw: bool,
+    /// Entries at or below this index are left out (reading from a snapshot).
+    pub start_index: u64,
+}
+
+/// One thing the log holds, owned.
+#[derive(Debug)]
+pub enum Item {
+    Metadata {
+        loc: Loc,
+        crc: u32,
+        data: Vec<u8>,
+    },
+    Entry {
+        loc: Loc,
+        crc: u32,
+        entry: Entry<'static>,
+        superseded: bool,
+    },
+    HardState {
+        loc: Loc,
+        crc: u32,
+        hs: HardState,
+    },
+    Snapshot {
+        loc: Loc,
+        crc: u32,
+        snap: WalSnapshot,
+    },
+    Crc {
+        loc: Loc,
+        crc: u32,
+    },
+    Problem(Problem),
+}
+
+enum Payload {
+    Item(Item),
+    /// An entry record that did not fit the budget: where to read it again.
+    Spilled {
+        seg: usize,
+        loc: Loc,
+        crc: u32,
+    },
+}
+
+struct Held {
+    /// The entry index, for entries.
+    index: Option<u64>,
+    superseded: bool,
+    bytes: usize,
+    payload: Payload,
+}
+
+impl Queue {
+    fn accept(&mut self, seg: usize, loc: Loc, crc: u32, d: Decoded<'_>, before: Option<u64>) {
+        let raw = self.opts.raw;
+        let item = match d {
+            Decoded::Entry(e) => {
+                if before.is_some_and(|last| e.index <= last) {
+                    for h in self.held.iter_mut() {
+                        if h.index.is_some_and(|i| i >= e.index) {
+                            h.superseded = true;
+                        }
+                    }
+                }
+                if !raw && e.index <= self.opts.start_index {
+                    return;
+                }
+                let bytes = e.data().len() + 64;
+                let index = Some(e.index);
+                let payload = if self.held_bytes + bytes > HOLD_BUDGET {
+                    Payload::Spilled { seg, loc, crc }
+                } else {
+                    self.held_bytes += bytes;
+                    let entry = e.into_owned();
+                    Payload::Item(Item::Entry {
+                        loc,
+                        crc,
+                        entry,
+                        superseded: false,
+                    })
+                };
+                self.held.push_back(Held {
+                    index,
+                    superseded: false,
+                    bytes,
+                    payload,
+                });
+                return;
+            }
+            Decoded::Metadata(data) => {
+                if !raw && self.metadata_seen {
+                    return;
+                }
+                self.metadata_seen = true;
+                Item::Metadata {
+                    loc,
+                    crc,
+                    data: data.to_vec(),
+                }
+            }
+            Decoded::State(hs) => {
+                if !raw {
+                    self.final_hs = Some(Item::HardState { loc, crc, hs });
+                    return;
+                }
+                Item::HardState { loc, crc, hs }
+            }
+            Decoded::Snapshot(snap) => Item::Snapshot { loc, crc, snap },
+            Decoded::Crc(_) if raw => Item::Crc { loc, crc },
+            Decoded::Crc(_) | Decoded::Undecodable => return,
+        };
+        self.held.push_back(Held {
+            index: None,
+            superseded: false,
+            bytes: 0,
+            payload: Payload::Item(item),
+        });
+    }
+
+    fn front_releasable(&self, watermark: u64) -> bool {
+        self.held.front().is_some_and(|h| match h.index {
+            None => true,
+            Some(i) => h.superseded || i <= watermark,
+        })
+    }
+}
+
+/// Which problems make the log unreadable past them for etcd (and so for the view).
+pub fn stops_reading(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::TornTail
+            | Kind::TruncatedFrame
+            | Kind::CorruptRecord
+            | Kind::CrcMismatch
+            | Kind::SegmentCrcMismatch
+            | Kind::UnknownType
+            | Kind::MetadataConflict
+            | Kind::BadPayload
+            | Kind::IndexGap
+    )
+}
+
+/// Which problems mean the WAL did not read cleanly to its end.
+pub fn is_read_failure(kind: Kind) -> bool {
+    stops_reading(kind) || kind == Kind::OversizeRecord
+}
+
+/// Records waiting for their entries to be committed, and what is ready to hand out.
+struct Queue {
+    opts: ViewOptions,
+    held: VecDeque<Held>,
+    held_bytes: usize,
+    out: VecDeque<Item>,
+    final_hs: Option<Item>,
+    metadata_seen: bool,
+}
+
+pub struct LogView {
+    scanner: Scanner,
+    checker: Checker,
+    files: Vec<Arc<str>>,
+    q: Queue,
+    finished: bool,
+    read_failed: bool,
+    summary: Option<LogSummary>,
+}
+
+impl LogView {
+    pub fn new(segments: Vec<Segment>, opts: ViewOptions) -> LogView {
+        let files = segments.iter().map(|s| Arc::from(s.display())).collect();
+        LogView {
+            scanner: Scanner::new(segments, ScanOptions::default()),
+            checker: Checker::new(),
+            files,
+            q: Queue {
+                opts,
+                held: VecDeque::new(),
+                held_bytes: 0,
+                out: VecDeque::new(),
+                final_hs: None,
+                metadata_seen: false,
+            },
+            finished: false,
+            read_failed: false,
+            summary: None,
+        }
+    }
+
+    /// True when the log could not be read cleanly to its end.
+    pub fn read_failed(&self) -> bool {
+        self.read_failed
+    }
+
+    /// The replay's summary, once the view is exhausted.
+    pub fn summary(&self) -> Option<&LogSummary> {
+        self.summary.as_ref()
+    }
+
+    /// The next item, in log order. I/O errors end the view.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Result<Item>> {
+        loop {
+            if let Some(item) = self.q.out.pop_front() {
+                return Some(Ok(item));
+            }
+            if let Err(e) = self.release(false) {
+                return Some(Err(e));
+            }
+            if !self.q.out.is_empty() {
+                continue;
+            }
+            if self.finished {
+                return None;
+            }
+            if let Err(e) = self.pump() {
+                self.finished = true;
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Reads scanner events until something can be handed out or the WAL ends.
+    fn pump(&mut self) -> Result<()> {
+        loop {
+            let ev = match self.scanner.next() {
+                None => return self.finish(),
+                Some(ev) => ev?,
+            };
+            match ev {
+                Event::SegmentStart { seg } => {
+                    let s = &self.scanner.segments()[seg];
+                    let (seq, idx) = (s.seq, s.index);
+                    self.checker
+                        .segment_start(self.files[seg].clone(), seq, idx, seg == 0);
+                }
+                Event::SegmentEnd { .. } => {}
+                Event::Problem(p) => {
+                    let stop = !self.q.opts.raw && stops_reading(p.kind);
+                    self.read_failed |= is_read_failure(p.kind);
+                    self.q.out.push_back(Item::Problem(p));
+                    if stop {
+                        return self.finish();
+                    }
+                    return Ok(());
+                }
+                Event::Record(r) => {
+                    let loc = Loc {
+                        file: self.files[r.seg].clone(),
+                        offset: r.offset,
+                    };
+                    let seg = r.seg;
+                    let crc = r.record.crc;
+                    let data = r.record.data();
+                    let before = self.checker.last_index();
+                    let decoded = self.checker.record(&loc, r.record.rec_type, data);
+                    let problems = self.checker.take_problems();
+                    let mut stop = false;
+                    for p in problems {
+                        stop |= !self.q.opts.raw && stops_reading(p.kind);
+                        self.read_failed |= is_read_failure(p.kind);
+                        self.q.out.push_back(Item::Problem(p));
+                    }
+                    self.q.accept(seg, loc, crc, decoded, before);
+                    if stop {
+                        return self.finish();
+                    }
+                    if !self.q.out.is_empty() || self.q.front_releasable(self.checker.max_commit())
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves releasable held items to the output (all of them at the end of the WAL).
+    fn release(&mut self, all: bool) -> Result<()> {
+        let watermark = self.checker.max_commit();
+        while all || self.q.front_releasable(watermark) {
+            let Some(h) = self.q.held.pop_front() else {
+                break;
+            };
+            self.q.held_bytes -= if matches!(h.payload, Payload::Item(_)) {
+                h.bytes
+            } else {
+                0
+            };
+            if h.superseded && !self.q.opts.raw {
+                continue;
+            }
+            let item = match h.payload {
+                Payload::Item(Item::Entry {
+                    loc, crc, entry, ..
+                }) => Item::Entry {
+                    loc,
+                    crc,
+                    entry,
+                    superseded: h.superseded,
+                },
+                Payload::Item(item) => item,
+                Payload::Spilled { seg, loc, crc } => {
+                    let entry = self.reread(seg, &loc)?;
+                    Item::Entry {
+                        loc,
+                        crc,
+                        entry,
+                        superseded: h.superseded,
+                    }
+                }
+            };
+            self.q.out.push_back(item);
+        }
+        Ok(())
+    }
+
+    fn reread(&self, seg: usize, loc: &Loc) -> Result<Entry<'static>> {
+        let path = &self.scanner.segments()[seg].path;
+        let frame = read_frame_at(path, loc.offset)?;
+        let changed = || super::error::WalError::Damaged {
+            path: path.clone(),
+            message: format!(
+                "the record at offset {} changed while it was being read",
+                loc.offset
+            ),
+        };
+        let rec = Record::decode(&frame).map_err(|_| changed())?;
+        let e = Entry::decode(rec.data()).map_err(|_| changed())?;
+        Ok(e.into_owned())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.release(true)?;
+        if let Some(hs) = self.q.final_hs.take() {
+            self.q.out.push_back(hs);
+        }
+        let last = self.files.last().map(|f| f.to_string()).unwrap_or_default();
+        let summary = self.checker.finish(&last);
+        // Problems from the final checks are the verifier's business; the view reports only
+        // what stops reading.
+        self.checker.take_problems();
+        self.summary = Some(summary);
+        self.finished = true;
+        Ok(())
+    }
+}
+
+/// Reads the record bytes of the frame at `offset` (for re-reading spilled entries).
+pub fn read_frame_at(path: &std::path::Path, offset: u64) -> Result<Vec<u8>> {
+    let f = File::open(path).at(path)?;
+    let mut w = [0u8; 8];
+    f.read_exact_at(&mut w, offset).at(path)?;
+    let (n, _) = format::decode_length_word(u64::from_le_bytes(w));
+    let len = f.metadata().at(path)?.len();
+    if n > len.saturating_sub(offset + 8) {
+        return Err(super::error::WalError::Damaged {
+            path: path.to_path_buf(),
+            message: format!("the frame at offset {offset} no longer fits the file"),
+        });
+    }
+    let mut body = vec![0u8; n as usize];
+    f.read_exact_at(&mut body, offset + 8).at(path)?;
+    Ok(body)
+}
