@@ -4,5 +4,9 @@
 //! - `proto`: etcd's on-disk protobuf messages, encoded byte-for-byte as etcd does.
 //! - `wal`: etcd-format write-ahead log: reading, verifying, repairing, writing.
 
+pub mod cli;
+pub mod cmd;
+pub mod output;
 pub mod proto;
+pub mod snap;
 pub mod wal;

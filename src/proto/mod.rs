@@ -7,3 +7,6 @@ pub mod walpb;
 pub mod wire;
 
 pub use wire::DecodeError;
+pub mod command;
+pub mod describe;
+pub mod etcd;

@@ -3,12 +3,16 @@
 //! Pure file I/O: nothing here knows raft-rs, the network or the terminal.
 
 pub mod check;
+pub mod diff;
 pub mod error;
 pub mod format;
 pub mod layout;
+pub mod lock;
 pub mod problem;
+pub mod repair;
 pub mod scan;
 pub mod segment;
+pub mod verify;
 pub mod view;
 
 pub use error::{Result, WalError};

@@ -1,0 +1,156 @@
+//! `raftctl wal dump|verify|repair|diff`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{Outcome, UsageError};
+use crate::cli::{DecodeArg, DumpArgs, RecordKind, WalCommand};
+use crate::output::dump::DumpWriter;
+use crate::output::{self, Format};
+use crate::proto::describe::Decoder;
+use crate::proto::raftpb::EntryType;
+use crate::snap;
+use crate::wal::layout::{Layout, Segment};
+use crate::wal::view::{Item, LogView, ViewOptions};
+use crate::wal::{diff, repair, verify};
+
+pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    match c {
+        WalCommand::Dump(a) => dump(a, format, out),
+        WalCommand::Verify { path } => {
+            let layout = open(&path)?;
+            let report =
+                verify::verify(&layout).with_context(|| format!("verifying {}", path.display()))?;
+            output::render(&report, format, out)?;
+            Ok(if report.ok {
+                Outcome::Ok
+            } else {
+                Outcome::ProblemFound
+            })
+        }
+        WalCommand::Repair { path, dry_run } => {
+            let layout = open(&path)?;
+            let report = repair::repair(&layout, dry_run)?;
+            output::render(&report, format, out)?;
+            Ok(Outcome::Ok)
+        }
+        WalCommand::Diff { a, b } => {
+            let report = diff::diff(&a, &b)?;
+            output::render(&report, format, out)?;
+            Ok(if report.unsafe_divergence() {
+                Outcome::ProblemFound
+            } else {
+                Outcome::Ok
+            })
+        }
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<Layout> {
+    Ok(Layout::open(path)?)
+}
+
+fn dump(a: DumpArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    if let (Some(f), Some(t)) = (a.from_index, a.to_index) {
+        if f > t {
+            return Err(UsageError(format!("--from-index {f} is above --to-index {t}")).into());
+        }
+    }
+    let layout = open(&a.path)?;
+    let (segments, start_index) = if a.from_snap {
+        from_snap(&layout)?
+    } else {
+        (layout.segments.clone(), 0)
+    };
+    let opts = ViewOptions {
+        raw: a.raw,
+        start_index,
+    };
+    let mut view = LogView::new(segments, opts);
+    let decoder = match a.decode {
+        DecodeArg::Auto => Decoder::Auto,
+        DecodeArg::Raftctl => Decoder::Raftctl,
+        DecodeArg::Etcd => Decoder::Etcd,
+        DecodeArg::Hex => Decoder::Hex,
+        DecodeArg::None => Decoder::None,
+    };
+    let mut w = DumpWriter::new(out, format, a.raw, decoder);
+    let filter = Filter {
+        types: a.types,
+        from: a.from_index,
+        to: a.to_index,
+    };
+    while let Some(item) = view.next() {
+        let item = item.with_context(|| format!("reading {}", a.path.display()))?;
+        if let Item::Problem(p) = &item {
+            output::diagnostic(&p.to_string());
+            continue;
+        }
+        if filter.passes(&item) {
+            w.item(&item)?;
+        }
+    }
+    w.finish(view.summary())?;
+    Ok(if view.read_failed() {
+        Outcome::ProblemFound
+    } else {
+        Outcome::Ok
+    })
+}
+
+struct Filter {
+    types: Vec<RecordKind>,
+    from: Option<u64>,
+    to: Option<u64>,
+}
+
+impl Filter {
+    fn passes(&self, item: &Item) -> bool {
+        let (kind, index) = match item {
+            Item::Entry { entry, .. } => {
+                let k = match entry.kind() {
+                    Some(EntryType::EntryNormal) => Some(RecordKind::EntryNormal),
+                    Some(EntryType::EntryConfChange) => Some(RecordKind::EntryConfChange),
+                    Some(EntryType::EntryConfChangeV2) => Some(RecordKind::EntryConfChangeV2),
+                    None => None,
+                };
+                (k, Some(entry.index))
+            }
+            Item::Snapshot { snap, .. } => (Some(RecordKind::Snapshot), Some(snap.index)),
+            Item::HardState { .. } => (Some(RecordKind::HardState), None),
+            Item::Metadata { .. } => (Some(RecordKind::Metadata), None),
+            Item::Crc { .. } => (Some(RecordKind::Crc), None),
+            Item::Problem(_) => (None, None),
+        };
+        if !self.types.is_empty() && !kind.is_some_and(|k| self.types.contains(&k)) {
+            return false;
+        }
+        match index {
+            Some(i) => self.from.is_none_or(|f| i >= f) && self.to.is_none_or(|t| i <= t),
+            None => true,
+        }
+    }
+}
+
+/// The segments etcd would read when starting from the newest readable `.snap`, and that
+/// snapshot's index (etcd-wal-format.md §7.1).
+fn from_snap(layout: &Layout) -> anyhow::Result<(Vec<Segment>, u64)> {
+    let mut files = layout.snap_files()?;
+    files.reverse();
+    for f in files {
+        let r = snap::inspect(&f)?;
+        if let (true, Some(index)) = (r.ok(), r.index) {
+            let pos = layout.segments.iter().rposition(|s| s.index <= index).with_context(|| {
+                format!(
+                    "{}: no segment starts at or below the snapshot's index {index}: etcd cannot \
+                     open this WAL from it",
+                    layout.wal_dir.as_deref().unwrap_or(Path::new("")).display()
+                )
+            })?;
+            return Ok((layout.segments[pos..].to_vec(), index));
+        }
+    }
+    Ok((layout.segments.clone(), 0))
+}

@@ -1,0 +1,320 @@
+//! `wal dump` output: one line per record as it streams by, as JSON Lines or as fixed-width
+//! table rows, then (in table mode) a summary.
+//!
+//! JSON lines are written directly rather than through a serde value: a dump of a large WAL
+//! is mostly base64, and building a value per entry would cost more than reading the WAL.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use super::Format;
+use super::tables::hard_state;
+use crate::proto::describe::{self, Decoder};
+use crate::proto::raftpb::Entry;
+use crate::proto::walpb::Metadata;
+use crate::wal::check::{Loc, LogSummary};
+use crate::wal::view::Item;
+
+pub struct DumpWriter<W: Write> {
+    w: W,
+    format: Format,
+    raw: bool,
+    decoder: Decoder,
+    b64: Vec<u8>,
+    header_done: bool,
+    shown: BTreeMap<&'static str, u64>,
+    first_shown: Option<u64>,
+    last_shown: Option<u64>,
+}
+
+impl<W: Write> DumpWriter<W> {
+    pub fn new(w: W, format: Format, raw: bool, decoder: Decoder) -> Self {
+        DumpWriter {
+            w,
+            format,
+            raw,
+            decoder,
+            b64: Vec::new(),
+            header_done: false,
+            shown: BTreeMap::new(),
+            first_shown: None,
+            last_shown: None,
+        }
+    }
+
+    pub fn item(&mut self, item: &Item) -> io::Result<()> {
+        let kind = match item {
+            Item::Entry { entry, .. } => {
+                self.first_shown.get_or_insert(entry.index);
+                self.last_shown = Some(entry.index);
+                entry.kind().map(|k| k.name()).unwrap_or("EntryUnknown")
+            }
+            Item::Metadata { .. } => "metadata",
+            Item::HardState { .. } => "hard_state",
+            Item::Snapshot { .. } => "snapshot",
+            Item::Crc { .. } => "crc",
+            Item::Problem(_) => "",
+        };
+        if !kind.is_empty() {
+            *self.shown.entry(kind).or_default() += 1;
+        }
+        match self.format {
+            Format::Json => self.json(item),
+            Format::Table => self.row(item),
+        }
+    }
+
+    fn json(&mut self, item: &Item) -> io::Result<()> {
+        let (name, loc, crc) = match item {
+            Item::Metadata { loc, crc, .. } => ("metadata", loc, *crc),
+            Item::Entry { loc, crc, .. } => ("entry", loc, *crc),
+            Item::HardState { loc, crc, .. } => ("hard_state", loc, *crc),
+            Item::Snapshot { loc, crc, .. } => ("snapshot", loc, *crc),
+            Item::Crc { loc, crc } => ("crc", loc, *crc),
+            Item::Problem(_) => return Ok(()),
+        };
+        let w = &mut self.w;
+        w.write_all(b"{\"record\":\"")?;
+        w.write_all(name.as_bytes())?;
+        w.write_all(b"\"")?;
+        if self.raw {
+            w.write_all(b",\"file\":")?;
+            serde_json::to_writer(&mut *w, &*loc.file)?;
+            write!(w, ",\"offset\":{},\"crc\":{}", loc.offset, crc)?;
+        }
+        match item {
+            Item::Metadata { data, .. } => {
+                w.write_all(b",\"data\":\"")?;
+                write_b64(w, &mut self.b64, data)?;
+                w.write_all(b"\"")?;
+                if let Ok(m) = Metadata::decode(data) {
+                    write!(
+                        w,
+                        ",\"node_id\":\"{:x}\",\"cluster_id\":\"{:x}\"",
+                        m.node_id, m.cluster_id
+                    )?;
+                }
+            }
+            Item::Entry {
+                entry, superseded, ..
+            } => {
+                let t = entry.kind().map(|k| k.name()).unwrap_or("EntryUnknown");
+                write!(
+                    w,
+                    ",\"term\":{},\"index\":{},\"type\":\"{t}\",\"data\":\"",
+                    entry.term, entry.index
+                )?;
+                write_b64(w, &mut self.b64, entry.data())?;
+                w.write_all(b"\"")?;
+                if self.raw {
+                    write!(w, ",\"superseded\":{superseded}")?;
+                }
+                if let Some(d) =
+                    describe::describe(entry.kind(), entry.data.as_deref(), self.decoder)
+                {
+                    w.write_all(b",\"decoded\":")?;
+                    serde_json::to_writer(&mut *w, &d.json)?;
+                }
+            }
+            Item::HardState { hs, .. } => {
+                write!(
+                    w,
+                    ",\"term\":{},\"vote\":{},\"commit\":{}",
+                    hs.term, hs.vote, hs.commit
+                )?;
+            }
+            Item::Snapshot { snap, .. } => {
+                write!(w, ",\"term\":{},\"index\":{}", snap.term, snap.index)?;
+                if let Some(cs) = &snap.conf_state {
+                    w.write_all(b",\"conf_state\":")?;
+                    serde_json::to_writer(&mut *w, cs)?;
+                }
+            }
+            Item::Crc { .. } | Item::Problem(_) => {}
+        }
+        w.write_all(b"}\n")
+    }
+
+    fn row(&mut self, item: &Item) -> io::Result<()> {
+        if !self.header_done {
+            self.header_done = true;
+            if self.raw {
+                writeln!(
+                    self.w,
+                    "{:<40} {:>10} {:<10} {:>8}  {:>10} {:>6} {:<12} {:>7}  DATA",
+                    "FILE", "OFFSET", "RECORD", "CRC", "INDEX", "TERM", "TYPE", "SIZE"
+                )?;
+            } else {
+                writeln!(
+                    self.w,
+                    "{:>10} {:>6} {:<12} {:>7}  DATA",
+                    "INDEX", "TERM", "TYPE", "SIZE"
+                )?;
+            }
+        }
+        let (loc, crc, record, index, term, ty, size, data): (
+            &Loc,
+            u32,
+            &str,
+            String,
+            String,
+            &str,
+            String,
+            String,
+        ) = match item {
+            Item::Problem(_) => return Ok(()),
+            Item::Entry {
+                loc,
+                crc,
+                entry,
+                superseded,
+            } => {
+                let mut d = self.describe(entry);
+                if *superseded {
+                    d = format!("(overwritten) {d}");
+                }
+                let ty = match entry.kind() {
+                    Some(k) => k.name().trim_start_matches("Entry"),
+                    None => "?",
+                };
+                (
+                    loc,
+                    *crc,
+                    "entry",
+                    entry.index.to_string(),
+                    entry.term.to_string(),
+                    ty,
+                    entry.data().len().to_string(),
+                    d,
+                )
+            }
+            Item::Metadata { loc, crc, data } => {
+                let d = match Metadata::decode(data) {
+                    Ok(m) => format!("node {:x} cluster {:x}", m.node_id, m.cluster_id),
+                    Err(_) => describe::hex(data, 32),
+                };
+                (
+                    loc,
+                    *crc,
+                    "metadata",
+                    String::new(),
+                    String::new(),
+                    "",
+                    data.len().to_string(),
+                    d,
+                )
+            }
+            Item::HardState { loc, crc, hs } => (
+                loc,
+                *crc,
+                "state",
+                String::new(),
+                String::new(),
+                "",
+                String::new(),
+                hard_state(Some(*hs)),
+            ),
+            Item::Snapshot { loc, crc, snap } => {
+                let d = format!("snapshot at {} (term {})", snap.index, snap.term);
+                (
+                    loc,
+                    *crc,
+                    "snapshot",
+                    snap.index.to_string(),
+                    snap.term.to_string(),
+                    "",
+                    String::new(),
+                    d,
+                )
+            }
+            Item::Crc { loc, crc } => (
+                loc,
+                *crc,
+                "crc",
+                String::new(),
+                String::new(),
+                "",
+                String::new(),
+                String::new(),
+            ),
+        };
+        if self.raw {
+            let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+            writeln!(
+                self.w,
+                "{file:<40} {:>10} {record:<10} {crc:08x}  {index:>10} {term:>6} {ty:<12} {size:>7}  {data}",
+                loc.offset
+            )
+        } else if record == "entry" {
+            writeln!(self.w, "{index:>10} {term:>6} {ty:<12} {size:>7}  {data}")
+        } else {
+            writeln!(
+                self.w,
+                "{index:>10} {term:>6} {:<12} {size:>7}  {data}",
+                format!("({record})")
+            )
+        }
+    }
+
+    fn describe(&self, e: &Entry<'_>) -> String {
+        describe::describe(e.kind(), e.data.as_deref(), self.decoder)
+            .map(|d| d.summary)
+            .unwrap_or_default()
+    }
+
+    /// Ends the dump: in table mode, a summary of what was shown and of the log.
+    pub fn finish(&mut self, summary: Option<&LogSummary>) -> io::Result<()> {
+        if self.format == Format::Table {
+            let counts: Vec<String> = self.shown.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let mut rows = vec![
+                (
+                    "shown",
+                    if counts.is_empty() {
+                        "nothing".into()
+                    } else {
+                        counts.join(", ")
+                    },
+                ),
+                (
+                    "shown indexes",
+                    match (self.first_shown, self.last_shown) {
+                        (Some(a), Some(b)) => format!("{a} .. {b}"),
+                        _ => "-".into(),
+                    },
+                ),
+            ];
+            if let Some(s) = summary {
+                let range = match (s.first_index, s.last_index) {
+                    (Some(a), Some(b)) => format!(
+                        "{a} .. {b} ({} entries, {} overwritten)",
+                        s.entries, s.superseded
+                    ),
+                    _ => "no entries".into(),
+                };
+                rows.push(("log", range));
+                if let Some((lo, hi)) = s.terms {
+                    rows.push(("terms", format!("{lo} .. {hi}")));
+                }
+                rows.push(("hard state", hard_state(s.hard_state)));
+                if let (Some(n), Some(c)) = (&s.node_id, &s.cluster_id) {
+                    rows.push(("member", format!("node {n} cluster {c}")));
+                }
+            }
+            writeln!(self.w)?;
+            for line in super::key_values(rows).lines() {
+                writeln!(self.w, "{}", line.trim_end())?;
+            }
+        }
+        self.w.flush()
+    }
+}
+
+fn write_b64<W: Write>(w: &mut W, buf: &mut Vec<u8>, data: &[u8]) -> io::Result<()> {
+    let n = base64::encoded_len(data.len(), true).unwrap_or(0);
+    buf.resize(n, 0);
+    let written = B64.encode_slice(data, buf).unwrap_or(0);
+    w.write_all(&buf[..written])
+}

@@ -1,0 +1,253 @@
+//! How each report looks as a table.
+
+use super::{Block, Tabular, key_values, table};
+use crate::proto::raftpb::{ConfState, HardState};
+use crate::snap::SnapReport;
+use crate::wal::diff::{DiffReport, Relation};
+use crate::wal::problem::Problem;
+use crate::wal::repair::RepairReport;
+use crate::wal::verify::VerifyReport;
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+}
+
+pub fn hard_state(hs: Option<HardState>) -> String {
+    match hs {
+        Some(h) => format!("term {} vote {:x} commit {}", h.term, h.vote, h.commit),
+        None => "-".into(),
+    }
+}
+
+fn ids(v: &[u64]) -> String {
+    v.iter()
+        .map(|i| format!("{i:x}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn conf_state(cs: Option<&ConfState>) -> String {
+    let Some(cs) = cs else { return "-".into() };
+    let mut s = format!("voters [{}]", ids(&cs.voters));
+    if !cs.learners.is_empty() {
+        s.push_str(&format!(" learners [{}]", ids(&cs.learners)));
+    }
+    if cs.is_joint() {
+        s.push_str(&format!(" outgoing [{}] (joint)", ids(&cs.voters_outgoing)));
+    }
+    if !cs.learners_next.is_empty() {
+        s.push_str(&format!(" learners_next [{}]", ids(&cs.learners_next)));
+    }
+    s
+}
+
+pub fn problems_table(problems: &[Problem]) -> Block {
+    let mut t = table(&["SEVERITY", "KIND", "FILE", "OFFSET", "INDEX", "MESSAGE"]);
+    for p in problems {
+        t.add_row(vec![
+            format!("{:?}", p.severity).to_lowercase(),
+            p.kind.name(),
+            p.file.clone(),
+            opt(p.offset),
+            opt(p.index),
+            p.message.clone(),
+        ]);
+    }
+    Block::Table(t)
+}
+
+impl Tabular for VerifyReport {
+    fn blocks(&self) -> Vec<Block> {
+        let mut rows = vec![
+            (
+                "segments",
+                format!("{} ({} bytes)", self.segments, self.bytes),
+            ),
+            ("records", self.records.to_string()),
+            (
+                "entries",
+                format!("{} ({} overwritten)", self.entries, self.superseded),
+            ),
+            (
+                "indexes",
+                format!("{} .. {}", opt(self.first_index), opt(self.last_index)),
+            ),
+            ("hard state", hard_state(self.hard_state)),
+            (
+                "member",
+                format!(
+                    "node {} cluster {}",
+                    opt(self.node_id.as_ref()),
+                    opt(self.cluster_id.as_ref())
+                ),
+            ),
+            (
+                "snapshots",
+                format!(
+                    "{} WAL records, {} .snap files",
+                    self.snapshot_records, self.snap_files
+                ),
+            ),
+        ];
+        if let Some(o) = &self.opens_from {
+            let from = match &o.snap_file {
+                Some(f) => format!("snapshot {} (term {}) in {f}", o.index, o.term),
+                None => "the beginning (no usable snapshot)".into(),
+            };
+            rows.push(("opens from", from));
+        }
+        rows.push(("membership", conf_state(self.conf_state.as_ref())));
+        let mut blocks = vec![Block::Table(key_values(rows))];
+        let errors = self.problems.iter().filter(|p| p.is_error()).count();
+        let warnings = self.problems.len() - errors;
+        if !self.problems.is_empty() {
+            blocks.push(Block::Line(String::new()));
+            blocks.push(problems_table(&self.problems));
+        }
+        let verdict = if self.ok {
+            format!("\nOK: the WAL reads cleanly to its end ({warnings} warning(s))")
+        } else {
+            format!("\nFAILED: {errors} error(s), {warnings} warning(s)")
+        };
+        blocks.push(Block::Line(verdict));
+        blocks
+    }
+}
+
+impl Tabular for RepairReport {
+    fn blocks(&self) -> Vec<Block> {
+        let line = if self.clean {
+            format!(
+                "{}: nothing to repair, the WAL reads cleanly to its end",
+                self.file
+            )
+        } else if self.dry_run {
+            format!(
+                "{}: would cut at offset {} ({} bytes removed)",
+                self.file,
+                opt(self.cut_at),
+                self.removed_bytes
+            )
+        } else {
+            format!(
+                "{}: cut at offset {} ({} bytes removed); the whole segment as it was is in {}",
+                self.file,
+                opt(self.cut_at),
+                self.removed_bytes,
+                opt(self.broken_copy.as_ref())
+            )
+        };
+        let mut v = vec![Block::Line(line)];
+        if let Some(p) = &self.problem {
+            v.push(Block::Line(format!("repaired: {}", p.message)));
+        }
+        v
+    }
+}
+
+impl Tabular for DiffReport {
+    fn blocks(&self) -> Vec<Block> {
+        let mut t = table(&["", "A", "B"]);
+        t.add_row(vec![
+            "path".into(),
+            self.a.path.clone(),
+            self.b.path.clone(),
+        ]);
+        t.add_row(vec![
+            "indexes".into(),
+            format!("{} .. {}", opt(self.a.first_index), opt(self.a.last_index)),
+            format!("{} .. {}", opt(self.b.first_index), opt(self.b.last_index)),
+        ]);
+        t.add_row(vec![
+            "hard state".into(),
+            hard_state(self.a.hard_state),
+            hard_state(self.b.hard_state),
+        ]);
+        let mut v = vec![Block::Table(t)];
+        let common = match (self.common_from, self.common_to) {
+            (Some(f), Some(t)) => format!("{f} .. {t}"),
+            _ => "none".into(),
+        };
+        let verdict = match (self.relation, &self.divergence) {
+            (Relation::Identical, _) => format!("identical (common entries {common})"),
+            (Relation::APrefixOfB, _) => format!("A is a prefix of B (common entries {common})"),
+            (Relation::BPrefixOfA, _) => format!("B is a prefix of A (common entries {common})"),
+            (Relation::Disjoint, _) => "no index in common".into(),
+            (Relation::Diverged, Some(d)) => format!(
+                "diverge at index {} ({} differs: A term {} {} {} B, B term {} {} {} B){}",
+                d.index,
+                d.field,
+                d.a.term,
+                d.a.entry_type,
+                d.a.data_len,
+                d.b.term,
+                d.b.entry_type,
+                d.b.data_len,
+                if d.committed {
+                    " — both members committed this index: the logs disagree on committed entries"
+                } else {
+                    " — above a commit index, so one side's uncommitted suffix"
+                }
+            ),
+            (Relation::Diverged, None) => "diverged".into(),
+        };
+        v.push(Block::Line(verdict));
+        v
+    }
+}
+
+/// `snap dump` and `snap verify` show a list of files.
+#[derive(serde::Serialize)]
+pub struct SnapList {
+    pub ok: bool,
+    pub files: Vec<SnapReport>,
+    /// For `snap dump`: the application data, decoded where raftctl knows its format.
+    #[serde(skip)]
+    pub show_data: bool,
+}
+
+impl Tabular for SnapList {
+    fn blocks(&self) -> Vec<Block> {
+        let mut t = table(&["FILE", "SIZE", "TERM", "INDEX", "CRC", "MEMBERSHIP", "DATA"]);
+        for r in &self.files {
+            let crc = match (r.crc, r.crc_ok) {
+                (Some(c), Some(true)) => format!("{c:08x} ok"),
+                (Some(c), Some(false)) => format!("{c:08x} BAD"),
+                (Some(c), None) => format!("{c:08x}"),
+                _ => "-".into(),
+            };
+            t.add_row(vec![
+                r.file.clone(),
+                r.size.to_string(),
+                opt(r.term),
+                opt(r.index),
+                crc,
+                conf_state(r.conf_state.as_ref()),
+                match (r.data_len, r.data_format) {
+                    (Some(n), Some(f)) => format!("{n} B {f}"),
+                    (Some(n), None) => format!("{n} B"),
+                    _ => "-".into(),
+                },
+            ]);
+        }
+        let mut v = vec![Block::Table(t)];
+        let problems: Vec<Problem> = self
+            .files
+            .iter()
+            .flat_map(|r| r.problems.iter().cloned())
+            .collect();
+        if !problems.is_empty() {
+            v.push(Block::Line(String::new()));
+            v.push(problems_table(&problems));
+        }
+        if self.show_data {
+            for r in &self.files {
+                if let (Some(d), Some("etcd-v2-store")) = (&r.data, r.data_format) {
+                    v.push(Block::Line(format!("\n{}: etcd v2 store", r.file)));
+                    v.push(Block::Table(crate::snap::v2store::table(d)));
+                }
+            }
+        }
+        v
+    }
+}

@@ -1,0 +1,376 @@
+//! `wal verify`: every offline check of etcd-wal-format.md §17 in one streaming pass over the
+//! segments, plus the `.snap` files against the WAL's snapshot records.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::check::{Checker, Loc, LogSummary};
+use super::error::Result;
+use super::format::RecordType;
+use super::layout::{Layout, LeftoverKind, Segment};
+use super::lock;
+use super::problem::{Kind, Problem};
+use super::scan::{Event, ScanOptions, Scanner, SegmentEnd};
+use crate::proto::walpb::WalSnapshot;
+use crate::snap::{self, SnapReport};
+
+/// Where etcd would start reading: the newest usable snapshot, or the beginning.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpensFrom {
+    pub index: u64,
+    pub term: u64,
+    /// The `.snap` file it comes from (none when starting from the beginning).
+    pub snap_file: Option<String>,
+}
+
+/// The result of `wal verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub segments: u64,
+    pub records: u64,
+    pub entries: u64,
+    pub first_index: Option<u64>,
+    pub last_index: Option<u64>,
+    pub problems: Vec<Problem>,
+    pub hard_state: Option<crate::proto::raftpb::HardState>,
+    pub node_id: Option<String>,
+    pub cluster_id: Option<String>,
+    pub superseded: u64,
+    pub snapshot_records: u64,
+    pub snap_files: u64,
+    pub opens_from: Option<OpensFrom>,
+    pub conf_state: Option<crate::proto::raftpb::ConfState>,
+    pub entry_types: BTreeMap<&'static str, u64>,
+    pub bytes: u64,
+}
+
+/// Per-segment facts gathered during the scan, for the openability check.
+#[derive(Default, Clone)]
+struct SegFacts {
+    first_entry: Option<u64>,
+    snapshots: Vec<(u64, u64)>,
+}
+
+pub fn verify(layout: &Layout) -> Result<VerifyReport> {
+    let mut problems = Vec::new();
+    names_and_leftovers(layout, &mut problems);
+    let segments = layout.segments.clone();
+    let bytes = segments.iter().map(|s| s.size).sum();
+    let files: Vec<Arc<str>> = segments.iter().map(|s| Arc::from(s.display())).collect();
+    let mut facts = vec![SegFacts::default(); segments.len()];
+    let mut scanner = Scanner::new(
+        segments.clone(),
+        ScanOptions {
+            check_trailing_zeros: true,
+        },
+    );
+    let mut checker = Checker::new();
+    let n = segments.len();
+    while let Some(ev) = scanner.next() {
+        match ev? {
+            Event::SegmentStart { seg } => {
+                let s = &segments[seg];
+                checker.segment_start(files[seg].clone(), s.seq, s.index, seg == 0);
+            }
+            Event::SegmentEnd { seg, offset, end } => {
+                if seg + 1 < n && end == SegmentEnd::ZeroWord {
+                    let msg = format!(
+                        "the records end at offset {offset} but the file goes on to {} bytes: a \
+                         segment that is not the last should end at its last record",
+                        segments[seg].size
+                    );
+                    problems.push(
+                        Problem::warning(Kind::UntruncatedSegment, &*files[seg], msg).at(offset),
+                    );
+                }
+            }
+            Event::Problem(p) => problems.push(p),
+            Event::Record(r) => {
+                let loc = Loc {
+                    file: files[r.seg].clone(),
+                    offset: r.offset,
+                };
+                let decoded = checker.record(&loc, r.record.rec_type, r.record.data());
+                let f = &mut facts[r.seg];
+                match decoded {
+                    super::check::Decoded::Entry(e) => {
+                        f.first_entry.get_or_insert(e.index);
+                    }
+                    super::check::Decoded::Snapshot(WalSnapshot { index, term, .. }) => {
+                        f.snapshots.push((index, term));
+                    }
+                    _ => {}
+                }
+                problems.extend(checker.take_problems());
+            }
+        }
+    }
+    let last_file = files.last().map(|f| f.to_string()).unwrap_or_default();
+    let summary = checker.finish(&last_file);
+    problems.extend(checker.take_problems());
+    let snaps = snap_checks(layout, &summary, &mut problems)?;
+    let opens_from = if layout.single_file {
+        None
+    } else {
+        Some(openability(
+            &segments,
+            &facts,
+            &summary,
+            &snaps,
+            &mut problems,
+        ))
+    };
+    if !layout.single_file {
+        in_use(&segments, &mut problems);
+    }
+    let ok = !problems.iter().any(Problem::is_error);
+    Ok(report(
+        ok,
+        n,
+        problems,
+        summary,
+        snaps.len(),
+        opens_from,
+        bytes,
+    ))
+}
+
+fn report(
+    ok: bool,
+    segments: usize,
+    problems: Vec<Problem>,
+    s: LogSummary,
+    snap_files: usize,
+    opens_from: Option<OpensFrom>,
+    bytes: u64,
+) -> VerifyReport {
+    VerifyReport {
+        ok,
+        segments: segments as u64,
+        records: s.records,
+        entries: s.entries,
+        first_index: s.first_index,
+        last_index: s.last_index,
+        problems,
+        hard_state: s.hard_state,
+        node_id: s.node_id,
+        cluster_id: s.cluster_id,
+        superseded: s.superseded,
+        snapshot_records: s.snapshots.len() as u64,
+        snap_files: snap_files as u64,
+        opens_from,
+        conf_state: s.conf_state,
+        entry_types: s.entry_types,
+        bytes,
+    }
+}
+
+fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) {
+    for l in &layout.leftovers {
+        let file = l.path.display().to_string();
+        let p = match l.kind {
+            LeftoverKind::Preallocated => Problem::warning(
+                Kind::Leftover,
+                file,
+                "a pre-allocated next segment (normal while a member runs; etcd deletes it on close)".into(),
+            ),
+            LeftoverKind::Broken => Problem::warning(
+                Kind::Leftover,
+                file,
+                "a copy of a segment kept by a repair: a torn tail was cut here once".into(),
+            ),
+            LeftoverKind::CreateTmp => Problem::warning(
+                Kind::Leftover,
+                file,
+                "an interrupted WAL creation left this directory".into(),
+            ),
+            LeftoverKind::BadSegmentName => Problem::error(
+                Kind::BadName,
+                file,
+                "a .wal file whose name is not <seq>-<index>.wal: etcd skips it and every record in it".into(),
+            ),
+            LeftoverKind::Unknown => {
+                Problem::warning(Kind::Leftover, file, "not a WAL file (etcd ignores it)".into())
+            }
+        };
+        problems.push(p);
+    }
+    if layout.single_file {
+        return;
+    }
+    let mut prev: Option<&Segment> = None;
+    for s in &layout.segments {
+        if !s.canonical {
+            let msg =
+                "the name is not in canonical form (16 lower-case hex digits each); etcd reads it"
+                    .into();
+            problems.push(Problem::warning(Kind::BadName, s.display(), msg));
+        }
+        if let Some(p) = prev {
+            if s.seq != p.seq + 1 {
+                let msg = if p.seq == 0 {
+                    format!(
+                        "segment seq {} follows seq 0: segments are missing in between (etcd \
+                         does not check this step and fails later with \"wal: crc mismatch\")",
+                        s.seq
+                    )
+                } else {
+                    format!(
+                        "segment seq {} follows seq {}: segments are missing in between (etcd \
+                         cannot open the WAL across the gap: \"wal: file not found\")",
+                        s.seq, p.seq
+                    )
+                };
+                problems.push(Problem::error(Kind::SeqGap, s.display(), msg));
+            }
+        }
+        prev = Some(s);
+    }
+}
+
+/// Checks every `.snap`, and each against the WAL's snapshot records.
+fn snap_checks(
+    layout: &Layout,
+    s: &LogSummary,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<SnapReport>> {
+    if layout.single_file {
+        return Ok(Vec::new());
+    }
+    let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
+    let mut reports = Vec::new();
+    for path in layout.snap_files()? {
+        let r = snap::inspect(&path).map_err(|e| super::WalError::Damaged {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        problems.extend(r.problems.iter().cloned());
+        if let (Some(term), Some(index)) = (r.term, r.index) {
+            let matched = s.snapshots.iter().any(|&(i, t)| (i, t) == (index, term));
+            if !matched || index > commit {
+                let why = if matched {
+                    format!("its WAL snapshot record is above the commit index {commit}")
+                } else {
+                    "no WAL snapshot record matches it".to_string()
+                };
+                let msg = format!(
+                    "snapshot ({index}, term {term}): {why}; etcd 3.4.8+ ignores it at start"
+                );
+                problems.push(Problem::warning(Kind::OrphanSnap, &r.file, msg).index(Some(index)));
+            }
+        }
+        reports.push(r);
+    }
+    // The newest snapshot record etcd could start from should have its .snap.
+    let newest = s
+        .snapshots
+        .iter()
+        .filter(|&&(i, _)| i > 0 && i <= commit)
+        .max();
+    if let Some(&(i, t)) = newest {
+        let has = reports.iter().any(|r| r.usable() == Some((t, i)));
+        if !has && layout.snap_dir.is_some() {
+            let dir = layout
+                .snap_dir
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            let msg = format!(
+                "the WAL's newest snapshot record ({i}, term {t}) has no readable .snap file: etcd \
+                 starts from an older snapshot and replays more of the log"
+            );
+            problems.push(Problem::warning(Kind::MissingSnap, dir, msg).index(Some(i)));
+        }
+    }
+    Ok(reports)
+}
+
+/// Check 22: can etcd open this WAL from the snapshot it would pick?
+fn openability(
+    segments: &[Segment],
+    facts: &[SegFacts],
+    s: &LogSummary,
+    snaps: &[SnapReport],
+    problems: &mut Vec<Problem>,
+) -> OpensFrom {
+    let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
+    // etcd 3.4.8+: the newest .snap that reads and matches a snapshot record at or below commit.
+    let mut usable: Vec<&SnapReport> = snaps
+        .iter()
+        .filter(|r| {
+            r.usable()
+                .is_some_and(|(t, i)| i <= commit && s.snapshots.contains(&(i, t)))
+        })
+        .collect();
+    usable.sort_by_key(|r| std::cmp::Reverse(r.file.clone()));
+    let (index, term, snap_file) = match usable.first() {
+        Some(r) => (
+            r.index.unwrap_or(0),
+            r.term.unwrap_or(0),
+            Some(r.file.clone()),
+        ),
+        None => (0, 0, None),
+    };
+    let from = OpensFrom {
+        index,
+        term,
+        snap_file,
+    };
+    let file = segments.first().map(|x| x.display()).unwrap_or_default();
+    let fail = |problems: &mut Vec<Problem>, msg: String| {
+        problems.push(Problem::error(Kind::NotOpenable, &file, msg));
+    };
+    // §7.1: the last segment whose name index is at or below the start index.
+    let Some(pos) = segments.iter().rposition(|seg| seg.index <= index) else {
+        let msg = format!(
+            "no segment starts at or below index {index} (the {}): etcd cannot open this WAL \
+             (\"wal: file not found\"); older segments were removed",
+            if index == 0 {
+                "beginning of the log".to_string()
+            } else {
+                format!("snapshot at {index}")
+            }
+        );
+        fail(problems, msg);
+        return from;
+    };
+    let chosen = &facts[pos..];
+    if index > 0 && !chosen.iter().any(|f| f.snapshots.contains(&(index, term))) {
+        let msg = format!(
+            "the segments from {} on hold no snapshot record ({index}, term {term}) (\"wal: \
+             snapshot not found\")",
+            segments[pos].display()
+        );
+        fail(problems, msg);
+    }
+    if let Some(e) = chosen.iter().find_map(|f| f.first_entry) {
+        if e > index + 1 {
+            let msg = format!(
+                "reading from index {index}, the first entry found is {e}: entries {}..{} are \
+                 missing (\"wal: slice bounds out of range\")",
+                index + 1,
+                e - 1
+            );
+            fail(problems, msg);
+        }
+    }
+    from
+}
+
+/// Check 24: a segment locked by a live process is being written while we read.
+fn in_use(segments: &[Segment], problems: &mut Vec<Problem>) {
+    if let Some(s) = segments.iter().rev().find(|s| lock::is_locked(&s.path)) {
+        let msg = "locked by a running process (a member is using this WAL): the tail may change while it is read".into();
+        problems.push(Problem::warning(Kind::InUse, s.display(), msg));
+    }
+}
+
+/// Counts records by type, for summaries.
+pub fn type_name(t: i64) -> &'static str {
+    RecordType::from_i64(t)
+        .map(RecordType::json_name)
+        .unwrap_or("unknown")
+}
