@@ -53,10 +53,10 @@ fn open(path: &Path) -> anyhow::Result<Layout> {
 }
 
 fn dump(a: DumpArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    if let (Some(f), Some(t)) = (a.from_index, a.to_index) {
-        if f > t {
-            return Err(UsageError(format!("--from-index {f} is above --to-index {t}")).into());
-        }
+    if let (Some(f), Some(t)) = (a.from_index, a.to_index)
+        && f > t
+    {
+        return Err(UsageError(format!("--from-index {f} is above --to-index {t}")).into());
     }
     let layout = open(&a.path)?;
     let (segments, start_index) = if a.from_snap {

@@ -30,7 +30,7 @@ pub trait Tabular {
 
 /// A piece of table output.
 pub enum Block {
-    Table(Table),
+    Table(Box<Table>),
     /// A line of text (a heading or a verdict).
     Line(String),
 }

@@ -53,7 +53,7 @@ pub fn problems_table(problems: &[Problem]) -> Block {
             p.message.clone(),
         ]);
     }
-    Block::Table(t)
+    Block::Table(Box::new(t))
 }
 
 impl Tabular for VerifyReport {
@@ -97,7 +97,7 @@ impl Tabular for VerifyReport {
             rows.push(("opens from", from));
         }
         rows.push(("membership", conf_state(self.conf_state.as_ref())));
-        let mut blocks = vec![Block::Table(key_values(rows))];
+        let mut blocks = vec![Block::Table(Box::new(key_values(rows)))];
         let errors = self.problems.iter().filter(|p| p.is_error()).count();
         let warnings = self.problems.len() - errors;
         if !self.problems.is_empty() {
@@ -163,7 +163,7 @@ impl Tabular for DiffReport {
             hard_state(self.a.hard_state),
             hard_state(self.b.hard_state),
         ]);
-        let mut v = vec![Block::Table(t)];
+        let mut v = vec![Block::Table(Box::new(t))];
         let common = match (self.common_from, self.common_to) {
             (Some(f), Some(t)) => format!("{f} .. {t}"),
             _ => "none".into(),
@@ -230,7 +230,7 @@ impl Tabular for SnapList {
                 },
             ]);
         }
-        let mut v = vec![Block::Table(t)];
+        let mut v = vec![Block::Table(Box::new(t))];
         let problems: Vec<Problem> = self
             .files
             .iter()
@@ -244,7 +244,7 @@ impl Tabular for SnapList {
             for r in &self.files {
                 if let (Some(d), Some("etcd-v2-store")) = (&r.data, r.data_format) {
                     v.push(Block::Line(format!("\n{}: etcd v2 store", r.file)));
-                    v.push(Block::Table(crate::snap::v2store::table(d)));
+                    v.push(Block::Table(Box::new(crate::snap::v2store::table(d))));
                 }
             }
         }

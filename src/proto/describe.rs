@@ -83,10 +83,10 @@ fn normal(data: &[u8], decoder: Decoder) -> Option<Described> {
             return Some(d);
         }
     }
-    if let Ok(r) = etcd::Request::decode(data) {
-        if r.method.is_some() {
-            return Some(v2_request(&r));
-        }
+    if let Ok(r) = etcd::Request::decode(data)
+        && r.method.is_some()
+    {
+        return Some(v2_request(&r));
     }
     None
 }
@@ -267,10 +267,10 @@ fn v3_request(r: &InternalRaftRequest) -> Option<Described> {
     };
     let mut obj = Map::new();
     obj.insert("id".into(), json!(id));
-    if let Some(h) = &r.header {
-        if !h.username.is_empty() {
-            obj.insert("username".into(), json!(h.username));
-        }
+    if let Some(h) = &r.header
+        && !h.username.is_empty()
+    {
+        obj.insert("username".into(), json!(h.username));
     }
     if let Value::Object(b) = body {
         obj.extend(b);

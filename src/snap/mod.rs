@@ -162,14 +162,14 @@ pub fn inspect(path: &Path) -> Result<SnapReport> {
         let msg = "the snapshot's index is 0; etcd never writes such a file".to_string();
         r.problems.push(err(Kind::SnapDecode, msg));
     }
-    if let Some(n) = name {
-        if (n.term, n.index) != (m.term, m.index) {
-            let msg = format!(
-                "the name says term {} index {} but the snapshot holds term {} index {}",
-                n.term, n.index, m.term, m.index
-            );
-            r.problems.push(err(Kind::SnapNameMismatch, msg));
-        }
+    if let Some(n) = name
+        && (n.term, n.index) != (m.term, m.index)
+    {
+        let msg = format!(
+            "the name says term {} index {} but the snapshot holds term {} index {}",
+            n.term, n.index, m.term, m.index
+        );
+        r.problems.push(err(Kind::SnapNameMismatch, msg));
     }
     let app = snap.data.unwrap_or_default();
     r.data_format = Some(data_format(&app));

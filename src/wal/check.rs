@@ -456,29 +456,30 @@ impl Checker {
 
     fn snapshot(&mut self, loc: &Loc, s: &WalSnapshot) {
         self.seg_saw_snapshot = true;
-        if let Some((prev, _)) = self.last_snapshot {
-            if s.index < prev {
-                let msg = format!(
-                    "snapshot record {} comes after snapshot record {prev}",
-                    s.index
-                );
-                self.push(
-                    self.problem(Kind::SnapshotRegression, loc, msg)
-                        .index(Some(s.index)),
-                );
-            }
+        if let Some((prev, _)) = self.last_snapshot
+            && s.index < prev
+        {
+            let msg = format!(
+                "snapshot record {} comes after snapshot record {prev}",
+                s.index
+            );
+            self.push(
+                self.problem(Kind::SnapshotRegression, loc, msg)
+                    .index(Some(s.index)),
+            );
         }
-        if let Some(t) = self.term_at(s.index) {
-            if t != s.term && s.index > 0 {
-                let msg = format!(
-                    "snapshot record ({}, term {}) disagrees with entry {} of term {t}",
-                    s.index, s.term, s.index
-                );
-                self.push(
-                    self.problem(Kind::SnapshotTermMismatch, loc, msg)
-                        .index(Some(s.index)),
-                );
-            }
+        if let Some(t) = self.term_at(s.index)
+            && t != s.term
+            && s.index > 0
+        {
+            let msg = format!(
+                "snapshot record ({}, term {}) disagrees with entry {} of term {t}",
+                s.index, s.term, s.index
+            );
+            self.push(
+                self.problem(Kind::SnapshotTermMismatch, loc, msg)
+                    .index(Some(s.index)),
+            );
         }
         if s.conf_state.is_some() {
             self.snapshots_with_conf += 1;

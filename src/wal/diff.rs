@@ -143,10 +143,7 @@ pub fn diff(a: &std::path::Path, b: &std::path::Path) -> Result<DiffReport> {
     cb.advance()?;
     let (mut common_from, mut common_to) = (None, None);
     let mut divergence = None;
-    loop {
-        let (Some(ea), Some(eb)) = (&ca.cur, &cb.cur) else {
-            break;
-        };
+    while let (Some(ea), Some(eb)) = (&ca.cur, &cb.cur) {
         if ea.index < eb.index {
             ca.advance()?;
             continue;

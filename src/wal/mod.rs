@@ -14,6 +14,7 @@ pub mod scan;
 pub mod segment;
 pub mod verify;
 pub mod view;
+pub mod writer;
 
 pub use error::{Result, WalError};
 pub use problem::{Kind, Problem, Severity};

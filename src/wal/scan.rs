@@ -231,17 +231,17 @@ impl Scanner {
                 let mut end = SegmentEnd::Eof;
                 if zero_word {
                     end = SegmentEnd::ZeroWord;
-                    if self.opts.check_trailing_zeros {
-                        if let Some(at) = reader.first_nonzero_after().at(&path)? {
-                            let msg = format!(
-                                "the records end at offset {offset} (a zero length word) but the \
+                    if self.opts.check_trailing_zeros
+                        && let Some(at) = reader.first_nonzero_after().at(&path)?
+                    {
+                        let msg = format!(
+                            "the records end at offset {offset} (a zero length word) but the \
                                  bytes after it are not all zero (first non-zero byte at offset \
                                  {at}): records there are invisible to etcd, which zeroes them \
                                  on its next start"
-                            );
-                            let p = Problem::error(Kind::GarbageAfterEnd, self.file(), msg);
-                            self.report(p.at(offset));
-                        }
+                        );
+                        let p = Problem::error(Kind::GarbageAfterEnd, self.file(), msg);
+                        self.report(p.at(offset));
                     }
                 }
                 self.phase = Phase::Ended { offset, end };
@@ -319,7 +319,7 @@ impl Scanner {
             );
             problems.push(Problem::warning(Kind::BadFrame, &file, msg).at(offset));
         }
-        if offset % format::FRAME_ALIGN != 0 {
+        if !offset.is_multiple_of(format::FRAME_ALIGN) {
             let msg = "frame does not start at an 8-byte boundary".to_string();
             problems.push(Problem::warning(Kind::BadFrame, &file, msg).at(offset));
         }
@@ -414,8 +414,11 @@ impl Scanner {
                     Problem::error(Kind::CrcMismatch, &file, msg)
                 };
                 problems.push(p.at(offset).index(index));
-                // Re-seed from the stored value so that the records after it are still checked.
-                self.crc = rec.crc;
+                // A torn record is cut: the chain ends before it. Otherwise re-seed from the
+                // stored value so that the records after it are still checked.
+                if !stop {
+                    self.crc = rec.crc;
+                }
             } else {
                 self.crc = running;
             }

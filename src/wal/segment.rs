@@ -54,10 +54,6 @@ impl SegmentReader {
         }
     }
 
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
     /// File offset of the next unread byte.
     pub fn offset(&self) -> u64 {
         self.base + self.lo as u64

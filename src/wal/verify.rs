@@ -209,23 +209,23 @@ fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) {
                     .into();
             problems.push(Problem::warning(Kind::BadName, s.display(), msg));
         }
-        if let Some(p) = prev {
-            if s.seq != p.seq + 1 {
-                let msg = if p.seq == 0 {
-                    format!(
-                        "segment seq {} follows seq 0: segments are missing in between (etcd \
+        if let Some(p) = prev
+            && s.seq != p.seq + 1
+        {
+            let msg = if p.seq == 0 {
+                format!(
+                    "segment seq {} follows seq 0: segments are missing in between (etcd \
                          does not check this step and fails later with \"wal: crc mismatch\")",
-                        s.seq
-                    )
-                } else {
-                    format!(
-                        "segment seq {} follows seq {}: segments are missing in between (etcd \
+                    s.seq
+                )
+            } else {
+                format!(
+                    "segment seq {} follows seq {}: segments are missing in between (etcd \
                          cannot open the WAL across the gap: \"wal: file not found\")",
-                        s.seq, p.seq
-                    )
-                };
-                problems.push(Problem::error(Kind::SeqGap, s.display(), msg));
-            }
+                    s.seq, p.seq
+                )
+            };
+            problems.push(Problem::error(Kind::SeqGap, s.display(), msg));
         }
         prev = Some(s);
     }
@@ -346,16 +346,16 @@ fn openability(
         );
         fail(problems, msg);
     }
-    if let Some(e) = chosen.iter().find_map(|f| f.first_entry) {
-        if e > index + 1 {
-            let msg = format!(
-                "reading from index {index}, the first entry found is {e}: entries {}..{} are \
+    if let Some(e) = chosen.iter().find_map(|f| f.first_entry)
+        && e > index + 1
+    {
+        let msg = format!(
+            "reading from index {index}, the first entry found is {e}: entries {}..{} are \
                  missing (\"wal: slice bounds out of range\")",
-                index + 1,
-                e - 1
-            );
-            fail(problems, msg);
-        }
+            index + 1,
+            e - 1
+        );
+        fail(problems, msg);
     }
     from
 }

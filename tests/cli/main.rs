@@ -1,1 +1,11 @@
+//! Process-level tests: the real `raftctl` binary against real etcd data, damaged WALs made
+//! here, etcd's own wal package (walorcl), and the generated completions and man pages.
 
+#![allow(clippy::unwrap_used)]
+
+mod damage;
+mod etcd_fixtures;
+mod generated;
+mod oracle;
+mod props;
+mod util;

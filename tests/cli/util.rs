@@ -1,0 +1,132 @@
+//! Helpers: run the binary, find test data, build etcd's reader.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+pub fn raftctl<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_raftctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run raftctl");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata(p: &str) -> PathBuf {
+    repo().join("testdata").join(p)
+}
+
+/// JSON Lines from a gzip file.
+pub fn gz_lines(p: &Path) -> Vec<Value> {
+    use std::io::Read;
+    let f = std::fs::File::open(p).unwrap();
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut s)
+        .unwrap();
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A copy of a directory tree in a fresh temp dir (fixtures are read-only in CI).
+pub fn copy_tree(from: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_into(from, tmp.path());
+    tmp
+}
+
+fn copy_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for de in std::fs::read_dir(from).unwrap() {
+        let de = de.unwrap();
+        let dst = to.join(de.file_name());
+        if de.file_type().unwrap().is_dir() {
+            copy_into(&de.path(), &dst);
+        } else {
+            std::fs::copy(de.path(), &dst).unwrap();
+            let mut perm = std::fs::metadata(&dst).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perm.set_readonly(false);
+            std::fs::set_permissions(&dst, perm).unwrap();
+        }
+    }
+}
+
+/// The path of walorcl, etcd 3.4.23's own wal package behind a small CLI, built by the shared
+/// build script (which installs Go and etcd's sources from Debian when missing).
+pub fn walorcl() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("WALORCL") {
+            return PathBuf::from(p);
+        }
+        let script = shared().join("tools/walorcl/build.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .output()
+            .expect("run walorcl build.sh");
+        assert!(
+            out.status.success(),
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+}
+
+/// The shared folder beside the repository (or $RAFTCTL_SHARED).
+pub fn shared() -> PathBuf {
+    std::env::var("RAFTCTL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("../shared"))
+}
+
+/// Runs walorcl; returns (exit code, stdout, stderr).
+pub fn walorcl_run(args: &[&str]) -> Run {
+    let out = Command::new(walorcl())
+        .args(args)
+        .output()
+        .expect("run walorcl");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
