@@ -55,6 +55,9 @@ pub struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     pub fn decode(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if let Some(e) = Self::decode_canonical(buf) {
+            return Ok(e);
+        }
         let mut e = Entry::default();
         let mut extra = Extra::new(buf);
         let mut r = Reader::new(buf);
@@ -69,6 +72,45 @@ impl<'a> Entry<'a> {
         }
         e.extra = extra.into_cow();
         Ok(e)
+    }
+
+    /// etcd's layout (`08 type 10 term 18 index [22 len data]`, nothing else) without the
+    /// general field loop; `None` sends anything else to the general decoder.
+    #[inline]
+    fn decode_canonical(buf: &'a [u8]) -> Option<Self> {
+        let mut r = Reader::new(buf);
+        if r.byte()? != 0x08 {
+            return None;
+        }
+        let t = r.varint().ok()?;
+        if t > 2 || r.byte()? != 0x10 {
+            return None;
+        }
+        let term = r.varint().ok()?;
+        if r.byte()? != 0x18 {
+            return None;
+        }
+        let index = r.varint().ok()?;
+        let data = if r.is_empty() {
+            None
+        } else {
+            if r.byte()? != 0x22 {
+                return None;
+            }
+            let n = r.varint().ok()?;
+            let d = r.take(n).ok()?;
+            if !r.is_empty() {
+                return None;
+            }
+            Some(Cow::Borrowed(d))
+        };
+        Some(Entry {
+            entry_type: t as i32,
+            term,
+            index,
+            data,
+            extra: Cow::Borrowed(&[]),
+        })
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) {

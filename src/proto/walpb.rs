@@ -17,6 +17,9 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     pub fn decode(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if let Some(rec) = Self::decode_canonical(buf) {
+            return Ok(rec);
+        }
         let mut rec = Record::default();
         let mut r = Reader::new(buf);
         let mut extra: Option<Vec<u8>> = None;
@@ -32,6 +35,40 @@ impl<'a> Record<'a> {
             rec.extra = Cow::Owned(e);
         }
         Ok(rec)
+    }
+
+    /// The layout etcd writes (`08 type 10 crc [1a len data]`, nothing else), read without the
+    /// general field loop; `None` sends anything else to the general decoder.
+    #[inline]
+    fn decode_canonical(buf: &'a [u8]) -> Option<Self> {
+        let mut r = Reader::new(buf);
+        if r.byte()? != 0x08 {
+            return None;
+        }
+        let rec_type = r.varint().ok()? as i64;
+        if r.byte()? != 0x10 {
+            return None;
+        }
+        let crc = u32::try_from(r.varint().ok()?).ok()?;
+        let data = if r.is_empty() {
+            None
+        } else {
+            if r.byte()? != 0x1a {
+                return None;
+            }
+            let n = r.varint().ok()?;
+            let d = r.take(n).ok()?;
+            if !r.is_empty() {
+                return None;
+            }
+            Some(d)
+        };
+        Some(Record {
+            rec_type,
+            crc,
+            data,
+            extra: Cow::Borrowed(&[]),
+        })
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) {

@@ -137,7 +137,14 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, DecodeError> {
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
         let start = self.pos;
         let mut value: u64 = 0;
         for shift in (0..64).step_by(7) {
@@ -156,7 +163,15 @@ impl<'a> Reader<'a> {
         Err(DecodeError::BadVarint(start))
     }
 
-    fn take(&mut self, n: u64) -> Result<&'a [u8], DecodeError> {
+    /// The next raw byte.
+    #[inline]
+    pub fn byte(&mut self) -> Option<u8> {
+        let b = *self.buf.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    pub fn take(&mut self, n: u64) -> Result<&'a [u8], DecodeError> {
         let left = (self.buf.len() - self.pos) as u64;
         if n > left {
             return Err(DecodeError::Truncated(self.buf.len()));

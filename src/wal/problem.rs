@@ -79,9 +79,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(kind: Kind, severity: Severity, file: impl Into<String>, message: String) -> Self {
+    pub fn new(kind: Kind, severity: Severity, file: impl AsRef<str>, message: String) -> Self {
         Problem {
-            file: file.into(),
+            file: file.as_ref().to_string(),
             offset: None,
             index: None,
             kind,
@@ -90,11 +90,11 @@ impl Problem {
         }
     }
 
-    pub fn error(kind: Kind, file: impl Into<String>, message: String) -> Self {
+    pub fn error(kind: Kind, file: impl AsRef<str>, message: String) -> Self {
         Self::new(kind, Severity::Error, file, message)
     }
 
-    pub fn warning(kind: Kind, file: impl Into<String>, message: String) -> Self {
+    pub fn warning(kind: Kind, file: impl AsRef<str>, message: String) -> Self {
         Self::new(kind, Severity::Warning, file, message)
     }
 

@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::error::{IoContext, Result};
 use super::format::{self, MAX_RECORD_BYTES, RecordType};
@@ -96,6 +97,8 @@ struct Ready {
 
 pub struct Scanner {
     segments: Vec<Segment>,
+    /// Each segment's path as shown to the user, made once.
+    names: Vec<Arc<str>>,
     cur: usize,
     reader: Option<SegmentReader>,
     phase: Phase,
@@ -115,8 +118,10 @@ impl Scanner {
         } else {
             Phase::Open
         };
+        let names = segments.iter().map(|s| Arc::from(s.display())).collect();
         Scanner {
             segments,
+            names,
             cur: 0,
             reader: None,
             phase,
@@ -146,8 +151,14 @@ impl Scanner {
         self.cur + 1 == self.segments.len()
     }
 
-    fn file(&self) -> String {
-        self.segments[self.cur].display()
+    /// The current segment's path as shown to the user.
+    pub fn file(&self) -> Arc<str> {
+        self.names[self.cur].clone()
+    }
+
+    /// Every segment's path as shown to the user.
+    pub fn names(&self) -> &[Arc<str>] {
+        &self.names
     }
 
     fn report(&mut self, p: Problem) {
@@ -221,18 +232,18 @@ impl Scanner {
     /// Reads one frame and turns it into queued problems and/or a ready record, or ends the
     /// segment.
     fn step(&mut self) -> Result<()> {
-        let path = self.segments[self.cur].path.clone();
+        let path = &self.segments[self.cur].path;
         let Some(reader) = self.reader.as_mut() else {
             return Ok(());
         };
-        let read = reader.next_frame().at(&path)?;
+        let read = reader.next_frame().at(path)?;
         match read {
             FrameRead::End { offset, zero_word } => {
                 let mut end = SegmentEnd::Eof;
                 if zero_word {
                     end = SegmentEnd::ZeroWord;
                     if self.opts.check_trailing_zeros
-                        && let Some(at) = reader.first_nonzero_after().at(&path)?
+                        && let Some(at) = reader.first_nonzero_after().at(path)?
                     {
                         let msg = format!(
                             "the records end at offset {offset} (a zero length word) but the \
