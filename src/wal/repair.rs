@@ -57,7 +57,7 @@ pub fn repair(layout: &Layout, dry_run: bool) -> Result<RepairReport> {
     let mut problems = Vec::new();
     while let Some(ev) = scanner.next() {
         if let Event::Problem(p) = ev? {
-            problems.push(p);
+            problems.push(*p);
         }
     }
     let errors: Vec<&Problem> = problems.iter().filter(|p| p.is_error()).collect();

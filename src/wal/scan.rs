@@ -61,7 +61,7 @@ pub enum Event<'a> {
         seg: usize,
     },
     Record(RawRecord<'a>),
-    Problem(Problem),
+    Problem(Box<Problem>),
     /// `offset` is where the records end (the start of the zero word, the file end, or the bad
     /// frame).
     SegmentEnd {
@@ -171,7 +171,7 @@ impl Scanner {
     pub fn next(&mut self) -> Option<Result<Event<'_>>> {
         loop {
             if let Some(p) = self.queue.pop_front() {
-                return Some(Ok(Event::Problem(p)));
+                return Some(Ok(Event::Problem(Box::new(p))));
             }
             if let Some(r) = self.ready.take() {
                 let reader = self.reader.as_ref()?;
@@ -312,7 +312,7 @@ impl Scanner {
     }
 
     fn frame(&mut self, offset: u64, word: u64, body: Range<usize>, padding: Range<usize>) {
-        let file = self.file();
+        let file = &self.names[self.cur];
         let last = self.is_last();
         let Some(reader) = self.reader.as_ref() else {
             return;
@@ -328,15 +328,15 @@ impl Scanner {
                 body.len(),
                 padding.len()
             );
-            problems.push(Problem::warning(Kind::BadFrame, &file, msg).at(offset));
+            problems.push(Problem::warning(Kind::BadFrame, file, msg).at(offset));
         }
         if !offset.is_multiple_of(format::FRAME_ALIGN) {
             let msg = "frame does not start at an 8-byte boundary".to_string();
-            problems.push(Problem::warning(Kind::BadFrame, &file, msg).at(offset));
+            problems.push(Problem::warning(Kind::BadFrame, file, msg).at(offset));
         }
         if segment::first_nonzero(pad_bytes).is_some() {
             let msg = "padding bytes after the record are not zero (etcd ignores them)".into();
-            problems.push(Problem::warning(Kind::BadPadding, &file, msg).at(offset));
+            problems.push(Problem::warning(Kind::BadPadding, file, msg).at(offset));
         }
         if body.len() as u64 + padding.len() as u64 >= MAX_RECORD_BYTES {
             let msg = format!(
@@ -344,7 +344,7 @@ impl Scanner {
                  and more (\"wal: max entry size limit exceeded\")",
                 body.len()
             );
-            problems.push(Problem::error(Kind::OversizeRecord, &file, msg).at(offset));
+            problems.push(Problem::error(Kind::OversizeRecord, file, msg).at(offset));
         }
         let torn = || {
             let whole = body.start..padding.end;
@@ -359,12 +359,12 @@ impl Scanner {
                          512-byte sector, as a crash mid-write leaves; `raftctl wal repair` (or \
                          etcd on its next start) cuts it here"
                     );
-                    Problem::error(Kind::TornTail, &file, msg)
+                    Problem::error(Kind::TornTail, file, msg)
                 } else {
                     let msg = format!(
                         "record does not decode ({e}); the rest of this segment cannot be read"
                     );
-                    Problem::error(Kind::CorruptRecord, &file, msg)
+                    Problem::error(Kind::CorruptRecord, file, msg)
                 };
                 problems.push(p.at(offset));
                 for p in problems {
@@ -386,7 +386,7 @@ impl Scanner {
         if rec.rec_type == RecordType::Crc as i64 {
             if rec.data.is_some() {
                 let msg = "crc record carries data (etcd writes none)".to_string();
-                problems.push(Problem::warning(Kind::BadPayload, &file, msg).at(offset));
+                problems.push(Problem::warning(Kind::BadPayload, file, msg).at(offset));
             }
             if self.crc == 0 {
                 check = CrcCheck::Unchecked;
@@ -397,7 +397,7 @@ impl Scanner {
                      {:#010x} (\"wal: crc mismatch\"): a segment is missing or damaged before this one",
                     rec.crc, self.crc
                 );
-                problems.push(Problem::error(Kind::SegmentCrcMismatch, &file, msg).at(offset));
+                problems.push(Problem::error(Kind::SegmentCrcMismatch, file, msg).at(offset));
             }
             self.crc = rec.crc;
         } else {
@@ -415,14 +415,14 @@ impl Scanner {
                          512-byte sector, as a crash mid-write leaves; `raftctl wal repair` (or \
                          etcd on its next start) cuts it here"
                     );
-                    Problem::error(Kind::TornTail, &file, msg)
+                    Problem::error(Kind::TornTail, file, msg)
                 } else {
                     let msg = format!(
                         "record{at} fails its CRC: stored {:#010x}, computed {running:#010x} \
                          (\"walpb: crc mismatch\"): the data was changed after it was written",
                         rec.crc
                     );
-                    Problem::error(Kind::CrcMismatch, &file, msg)
+                    Problem::error(Kind::CrcMismatch, file, msg)
                 };
                 problems.push(p.at(offset).index(index));
                 // A torn record is cut: the chain ends before it. Otherwise re-seed from the
@@ -438,7 +438,7 @@ impl Scanner {
                     "unknown record type {} (\"unexpected block type\")",
                     rec.rec_type
                 );
-                problems.push(Problem::error(Kind::UnknownType, &file, msg).at(offset));
+                problems.push(Problem::error(Kind::UnknownType, file, msg).at(offset));
             }
         }
         let ready = Ready {

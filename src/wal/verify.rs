@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::check::{Checker, Loc, LogSummary};
+use super::check::{Checker, LogSummary, Pos};
 use super::error::Result;
 use super::format::RecordType;
 use super::layout::{Layout, LeftoverKind, Segment};
@@ -87,13 +87,13 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
                     );
                 }
             }
-            Event::Problem(p) => problems.push(p),
+            Event::Problem(p) => problems.push(*p),
             Event::Record(r) => {
-                let loc = Loc {
-                    file: files[r.seg].clone(),
+                let pos = Pos {
+                    file: &files[r.seg],
                     offset: r.offset,
                 };
-                let decoded = checker.record(&loc, r.record.rec_type, r.record.data());
+                let decoded = checker.record(pos, r.record.rec_type, r.record.data());
                 let f = &mut facts[r.seg];
                 match decoded {
                     super::check::Decoded::Entry(e) => {
@@ -104,7 +104,9 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
                     }
                     _ => {}
                 }
-                problems.extend(checker.take_problems());
+                if checker.has_problems() {
+                    problems.extend(checker.take_problems());
+                }
             }
         }
     }

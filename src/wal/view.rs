@@ -11,7 +11,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
-use super::check::{Checker, Decoded, Loc, LogSummary};
+use super::check::{Checker, Decoded, Loc, LogSummary, Pos};
 use super::error::{IoContext, Result};
 use super::format;
 use super::layout::Segment;
@@ -268,7 +268,7 @@ impl LogView {
                 Event::Problem(p) => {
                     let stop = !self.q.opts.raw && stops_reading(p.kind);
                     self.read_failed |= is_read_failure(p.kind);
-                    self.q.out.push_back(Item::Problem(p));
+                    self.q.out.push_back(Item::Problem(*p));
                     if stop {
                         return self.finish();
                     }
@@ -283,7 +283,11 @@ impl LogView {
                     let crc = r.record.crc;
                     let data = r.record.data();
                     let before = self.checker.last_index();
-                    let decoded = self.checker.record(&loc, r.record.rec_type, data);
+                    let pos = Pos {
+                        file: &loc.file,
+                        offset: loc.offset,
+                    };
+                    let decoded = self.checker.record(pos, r.record.rec_type, data);
                     let problems = self.checker.take_problems();
                     let mut stop = false;
                     for p in problems {
