@@ -717,7 +717,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__repair)
-            opts="-w -o -h -V --dry-run --write-out --output --help --version"
+            opts="-w -o -h -V --dry-run --force --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -69,6 +69,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dry-run -d 'Say what would be cut, and change nothing'
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l force -d 'Also cut when records after the torn one still check out (etcd would cut them)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'

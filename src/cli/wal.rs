@@ -31,6 +31,9 @@ pub enum WalCommand {
         /// Say what would be cut, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Also cut when records after the torn one still check out (etcd would cut them).
+        #[arg(long)]
+        force: bool,
     },
     /// Compare two members' logs: where they diverge, or that one is a prefix of the other.
     ///

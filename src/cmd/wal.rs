@@ -30,9 +30,13 @@ pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result
                 Outcome::ProblemFound
             })
         }
-        WalCommand::Repair { path, dry_run } => {
+        WalCommand::Repair {
+            path,
+            dry_run,
+            force,
+        } => {
             let layout = open(&path)?;
-            let report = repair::repair(&layout, dry_run)?;
+            let report = repair::repair(&layout, dry_run, force)?;
             output::render(&report, format, out)?;
             Ok(Outcome::Ok)
         }

@@ -76,6 +76,10 @@ pub struct Problem {
     pub kind: Kind,
     pub severity: Severity,
     pub message: String,
+    /// For a torn tail: how many records after it still decode and chain. etcd cuts them
+    /// with it; they may be the rest of the interrupted write, or records behind damage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records_after: Option<u64>,
 }
 
 impl Problem {
@@ -87,6 +91,7 @@ impl Problem {
             kind,
             severity,
             message,
+            records_after: None,
         }
     }
 

@@ -33,7 +33,9 @@ pub struct RepairReport {
 
 /// Looks at the whole WAL, and cuts the last segment if (and only if) its only damage is a
 /// torn tail — a partly written last record, or records hidden behind a zeroed length word.
-pub fn repair(layout: &Layout, dry_run: bool) -> Result<RepairReport> {
+/// When records after a torn-looking one still check out, it cuts them (as etcd would) only
+/// with `force`.
+pub fn repair(layout: &Layout, dry_run: bool, force: bool) -> Result<RepairReport> {
     let last = layout.segments.last().ok_or_else(|| WalError::NoSegments {
         path: layout.wal_dir.clone().unwrap_or_default(),
     })?;
@@ -85,6 +87,10 @@ pub fn repair(layout: &Layout, dry_run: bool) -> Result<RepairReport> {
         return Err(WalError::Damaged { path, message });
     }
     let Some(p) = tail else { return Ok(report) };
+    if p.records_after.is_some_and(|n| n > 0) && !force {
+        let message = format!("refusing to repair without --force: {p}; nothing was changed");
+        return Err(WalError::Damaged { path, message });
+    }
     let cut_at = p.offset.unwrap_or(old_size);
     report.cut_at = Some(cut_at);
     report.removed_bytes = old_size - cut_at;

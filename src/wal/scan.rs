@@ -71,6 +71,9 @@ pub enum Event<'a> {
     },
 }
 
+/// How far past a torn-looking record the scanner looks for records that still chain.
+const PROBE_RECORDS: u64 = 64;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ScanOptions {
     /// Check that everything after a zero length word is zero (costs a read of the rest).
@@ -311,6 +314,74 @@ impl Scanner {
         }
     }
 
+    /// A failing record in the last segment that holds a zeroed sector is what etcd calls a
+    /// torn write. It is one only if nothing valid follows it: records that still chain after
+    /// it mean damage in the middle of the log, which etcd would cut away with them.
+    fn torn_tail(&self, what: &str, stored_crc: Option<u32>, offset: u64) -> Problem {
+        let follow = self.valid_records_after(stored_crc);
+        let file = &self.names[self.cur];
+        let msg = if follow == 0 {
+            format!(
+                "torn tail: {what} and holds a zeroed 512-byte sector, with nothing valid after \
+                 it, as a crash mid-write leaves; `raftctl wal repair` (or etcd on its next \
+                 start) cuts it here"
+            )
+        } else {
+            format!(
+                "torn tail: {what} and holds a zeroed 512-byte sector, but {follow}{} record(s) \
+                 after it still check out — the rest of the write a crash interrupted, or \
+                 records behind later damage; etcd would cut them too, and `raftctl wal repair \
+                 --force` does",
+                if follow >= PROBE_RECORDS { "+" } else { "" }
+            )
+        };
+        let mut p = Problem::error(Kind::TornTail, file, msg).at(offset);
+        p.records_after = Some(follow);
+        p
+    }
+
+    /// How many records after the current frame decode and keep the CRC chain going from
+    /// `seed` (or from the first one's stored CRC), looking at most `PROBE_RECORDS` ahead
+    /// through a separate handle, so the scan itself does not move.
+    fn valid_records_after(&self, seed: Option<u32>) -> u64 {
+        let Some(reader) = self.reader.as_ref() else {
+            return 0;
+        };
+        let Ok(mut probe) = reader.probe() else {
+            return 0;
+        };
+        let mut crc = seed;
+        let mut n = 0;
+        while n < PROBE_RECORDS {
+            let Ok(FrameRead::Frame { body, .. }) = probe.next_frame() else {
+                break;
+            };
+            let Ok(rec) = Record::decode(probe.bytes(body)) else {
+                break;
+            };
+            if RecordType::from_i64(rec.rec_type).is_none() {
+                break;
+            }
+            if rec.rec_type != RecordType::Crc as i64 {
+                match crc {
+                    Some(c) => {
+                        let r = crc32c::crc32c_append(c, rec.data());
+                        if r != rec.crc {
+                            break;
+                        }
+                        crc = Some(r);
+                    }
+                    None => {
+                        crc = Some(rec.crc);
+                        continue;
+                    }
+                }
+            }
+            n += 1;
+        }
+        n
+    }
+
     fn frame(&mut self, offset: u64, word: u64, body: Range<usize>, padding: Range<usize>) {
         let file = &self.names[self.cur];
         let last = self.is_last();
@@ -354,19 +425,15 @@ impl Scanner {
             Ok(r) => r,
             Err(e) => {
                 let p = if torn() {
-                    let msg = format!(
-                        "torn tail: the last record does not decode ({e}) and holds a zeroed \
-                         512-byte sector, as a crash mid-write leaves; `raftctl wal repair` (or \
-                         etcd on its next start) cuts it here"
-                    );
-                    Problem::error(Kind::TornTail, file, msg)
+                    let what = format!("the record does not decode ({e})");
+                    self.torn_tail(&what, None, offset)
                 } else {
                     let msg = format!(
                         "record does not decode ({e}); the rest of this segment cannot be read"
                     );
-                    Problem::error(Kind::CorruptRecord, file, msg)
+                    Problem::error(Kind::CorruptRecord, &self.names[self.cur], msg).at(offset)
                 };
-                problems.push(p.at(offset));
+                problems.push(p);
                 for p in problems {
                     self.report(p);
                 }
@@ -410,21 +477,17 @@ impl Scanner {
                 let at = index.map(|i| format!(" (entry {i})")).unwrap_or_default();
                 let p = if torn() {
                     stop = true;
-                    let msg = format!(
-                        "torn tail: the last record{at} fails its CRC and holds a zeroed \
-                         512-byte sector, as a crash mid-write leaves; `raftctl wal repair` (or \
-                         etcd on its next start) cuts it here"
-                    );
-                    Problem::error(Kind::TornTail, file, msg)
+                    let what = format!("the record{at} fails its CRC");
+                    self.torn_tail(&what, Some(rec.crc), offset)
                 } else {
                     let msg = format!(
                         "record{at} fails its CRC: stored {:#010x}, computed {running:#010x} \
                          (\"walpb: crc mismatch\"): the data was changed after it was written",
                         rec.crc
                     );
-                    Problem::error(Kind::CrcMismatch, file, msg)
+                    Problem::error(Kind::CrcMismatch, &self.names[self.cur], msg).at(offset)
                 };
-                problems.push(p.at(offset).index(index));
+                problems.push(p.index(index));
                 // A torn record is cut: the chain ends before it. Otherwise re-seed from the
                 // stored value so that the records after it are still checked.
                 if !stop {

@@ -2,8 +2,9 @@
 //! stays bounded by the largest record, never by the file.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
 
 use super::format::{self, SECTOR};
 
@@ -30,7 +31,8 @@ pub enum FrameRead {
     },
 }
 
-/// A forward-only frame reader over one segment.
+/// A forward-only frame reader over one segment. It reads with `pread`, so several readers
+/// can share one file.
 pub struct SegmentReader {
     file: File,
     len: u64,
@@ -52,6 +54,14 @@ impl SegmentReader {
             lo: 0,
             hi: 0,
         }
+    }
+
+    /// A second reader over the same file from the current offset, for looking ahead.
+    pub fn probe(&self) -> io::Result<SegmentReader> {
+        let file = self.file.try_clone()?;
+        let mut r = SegmentReader::new(file, self.len);
+        r.base = self.offset();
+        Ok(r)
     }
 
     /// File offset of the next unread byte.
@@ -83,7 +93,10 @@ impl SegmentReader {
                 .buf
                 .len()
                 .min(self.hi + room.min(usize::MAX as u64) as usize);
-            match self.file.read(&mut self.buf[self.hi..end]) {
+            match self
+                .file
+                .read_at(&mut self.buf[self.hi..end], self.base + self.hi as u64)
+            {
                 Ok(0) => break,
                 Ok(k) => self.hi += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

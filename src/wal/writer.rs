@@ -198,7 +198,7 @@ impl WalWriter {
         })?;
         debug_assert_eq!(seg_count, layout.segments.len());
         if let Some(at) = cut {
-            let report = super::repair::repair(&layout, false)?;
+            let report = super::repair::repair(&layout, false, true)?;
             let copy = report.broken_copy.map(PathBuf::from).unwrap_or_default();
             state.repaired = Some((last.path.clone(), at, copy));
             end = at;

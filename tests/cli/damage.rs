@@ -217,13 +217,27 @@ fn torn_tails_are_found_and_cut() {
             p["message"].as_str().unwrap().contains("wal repair"),
             "{what}"
         );
-        let r = raftctl([
-            "-o",
-            "json",
-            "wal",
-            "repair",
-            &tmp.path().display().to_string(),
-        ]);
+        let dir = tmp.path().display().to_string();
+        let after = p["records_after"].as_u64().unwrap_or(0);
+        let mut args = vec!["-o", "json", "wal", "repair", dir.as_str()];
+        if after > 0 {
+            // The state record written with the torn entry still checks out: etcd cuts it
+            // too, raftctl only when told to.
+            let refused = raftctl(&args);
+            assert_eq!(refused.code, 1, "{what}");
+            assert!(
+                refused.stderr.contains("--force"),
+                "{what}: {}",
+                refused.stderr
+            );
+            assert_eq!(
+                std::fs::read(&seg).unwrap(),
+                torn,
+                "{what}: a refusal changes nothing"
+            );
+            args.push("--force");
+        }
+        let r = raftctl(&args);
         assert_eq!(r.code, 0, "{what}: {}", r.stderr);
         let rep = r.json();
         assert_eq!(rep["cut_at"].as_u64(), Some(off), "{what}");
@@ -537,4 +551,35 @@ fn torn_tail_in_a_non_last_segment_is_not_repairable() {
         r.stderr
     );
     assert_eq!(r.stderr.lines().count(), 1);
+}
+
+/// A zeroed sector in the middle of the last segment looks like a torn write to etcd, which
+/// would cut there and lose every record after it. raftctl says how many records after it
+/// still check out, and repair cuts them only with --force.
+#[test]
+fn zeroed_sector_with_valid_records_after_it_needs_force() {
+    let (tmp, wal) = wal_with(12, 1500, 1 << 20);
+    let seg = segments(&wal).pop().unwrap();
+    let (_, off) = entry_record(tmp.path(), 5);
+    let start = ((off + 8) / 512 + 1) * 512;
+    let mut b = std::fs::read(&seg).unwrap();
+    b[start as usize..start as usize + 512].fill(0);
+    std::fs::write(&seg, &b).unwrap();
+    let (code, v) = verify(tmp.path());
+    assert_eq!(code, 1);
+    let p = &problems_of(&v, "torn-tail")[0];
+    assert_eq!(
+        (p["offset"].as_u64(), p["index"].as_u64()),
+        (Some(off), Some(5))
+    );
+    // Entries 6..12 and the state records after them.
+    assert!(p["records_after"].as_u64().unwrap() >= 7, "{p}");
+    let dir = tmp.path().display().to_string();
+    let r = raftctl(["wal", "repair", &dir]);
+    assert_eq!(r.code, 1);
+    assert_eq!(std::fs::read(&seg).unwrap(), b, "repair changed nothing");
+    let r = raftctl(["-o", "json", "wal", "repair", "--force", &dir]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["cut_at"].as_u64(), Some(off));
+    assert_eq!(verify(tmp.path()).1["last_index"], 4);
 }

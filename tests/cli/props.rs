@@ -161,7 +161,7 @@ fn exercise(bytes: &[u8]) {
             assert!(n < 1_000_000, "the view does not end");
         }
     }
-    if let Ok(r) = repair::repair(&layout, false)
+    if let Ok(r) = repair::repair(&layout, false, true)
         && !r.clean
     {
         let after = verify::verify(&Layout::open(&wal).unwrap()).unwrap();
