@@ -58,6 +58,9 @@ pub struct LogSummary {
     pub cluster_id: Option<String>,
     /// (index, term) of every snapshot record, in order.
     pub snapshots: Vec<(u64, u64)>,
+    /// The ConfState of each snapshot record that carries one (etcd 3.5+), by index.
+    #[serde(skip)]
+    pub snapshot_conf_states: Vec<(u64, ConfState)>,
     /// Membership after replaying the committed conf changes on top of the snapshot the log
     /// starts from (only when the log holds its own beginning or a snapshot record's ConfState).
     pub conf_state: Option<ConfState>,
@@ -500,6 +503,9 @@ impl Checker {
         }
         if let Some(cs) = &s.conf_state {
             self.base_conf = Some((s.index, cs.clone()));
+            self.summary
+                .snapshot_conf_states
+                .push((s.index, cs.clone()));
         }
         self.summary.snapshots.push((s.index, s.term));
         self.last_snapshot = Some((s.index, s.term));

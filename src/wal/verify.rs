@@ -250,6 +250,21 @@ fn snap_checks(
             message: e.to_string(),
         })?;
         problems.extend(r.problems.iter().cloned());
+        if let (Some(index), Some(cs)) = (r.index, &r.conf_state) {
+            let wal_cs = s.snapshot_conf_states.iter().rfind(|(i, _)| *i == index);
+            if let Some((_, w)) = wal_cs
+                && w.normalized() != cs.normalized()
+            {
+                let msg = format!(
+                    "the .snap's membership differs from its WAL snapshot record's ({index}): \
+                     {:?} vs {:?}",
+                    cs.normalized().voters,
+                    w.normalized().voters
+                );
+                let p = Problem::error(Kind::SnapConfStateMismatch, &r.file, msg);
+                problems.push(p.index(Some(index)));
+            }
+        }
         if let (Some(term), Some(index)) = (r.term, r.index) {
             let matched = s.snapshots.iter().any(|&(i, t)| (i, t) == (index, term));
             if !matched || index > commit {

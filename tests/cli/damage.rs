@@ -583,3 +583,46 @@ fn zeroed_sector_with_valid_records_after_it_needs_force() {
     assert_eq!(r.json()["cut_at"].as_u64(), Some(off));
     assert_eq!(verify(tmp.path()).1["last_index"], 4);
 }
+
+/// etcd 3.5 writes the ConfState into WAL snapshot records too; the .snap must agree.
+#[test]
+fn snap_membership_against_its_wal_record() {
+    use raftctl::proto::raftpb::{ConfState, Snapshot, SnapshotMetadata};
+    let cs = |v: Vec<u64>| ConfState {
+        voters: v,
+        ..Default::default()
+    };
+    let tmp = custom_wal(|w| {
+        let ents: Vec<Entry> = (1..=5).map(|i| entry(1, i, 10)).collect();
+        w.save(
+            &HardState {
+                term: 1,
+                vote: 1,
+                commit: 5,
+            },
+            &ents,
+        )
+        .unwrap();
+        w.save_snapshot(&WalSnapshot {
+            index: 4,
+            term: 1,
+            conf_state: Some(cs(vec![1])),
+            ..Default::default()
+        })
+        .unwrap();
+    });
+    let snap = Snapshot {
+        data: Some(b"x".to_vec()),
+        metadata: SnapshotMetadata {
+            conf_state: cs(vec![1, 2]),
+            index: 4,
+            term: 1,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    raftctl::snap::write(&tmp.path().join("member/snap"), &snap).unwrap();
+    let (code, v) = verify(tmp.path());
+    assert_eq!(code, 1);
+    assert_eq!(problems_of(&v, "snap-conf-state-mismatch")[0]["index"], 4);
+}
