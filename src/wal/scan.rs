@@ -405,7 +405,7 @@ impl Scanner {
             let msg = "frame does not start at an 8-byte boundary".to_string();
             problems.push(Problem::warning(Kind::BadFrame, file, msg).at(offset));
         }
-        if segment::first_nonzero(pad_bytes).is_some() {
+        if pad_bytes.iter().any(|&b| b != 0) {
             let msg = "padding bytes after the record are not zero (etcd ignores them)".into();
             problems.push(Problem::warning(Kind::BadPadding, file, msg).at(offset));
         }
