@@ -4,9 +4,14 @@
 //! - `proto`: etcd's on-disk protobuf messages, encoded byte-for-byte as etcd does.
 //! - `wal`: etcd-format write-ahead log: reading, verifying, repairing, writing.
 
+pub mod api;
 pub mod cli;
 pub mod cmd;
+pub mod kv;
+pub mod node;
 pub mod output;
 pub mod proto;
 pub mod snap;
+pub mod storage;
+pub mod transport;
 pub mod wal;

@@ -1,5 +1,6 @@
 //! The command line: clap definitions only. Parsing happens here; doing happens in `cmd`.
 
+mod node;
 mod wal;
 
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::output::Format;
 
+pub use node::{Endpoints, NodeArgs};
 pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
 
 /// raftctl — an etcd/raft-style cluster toolkit and WAL inspector.
@@ -37,12 +39,30 @@ pub struct Args {
     )]
     pub output: Format,
 
+    #[command(flatten)]
+    pub endpoints: Endpoints,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run one cluster member in the foreground (what `cluster up` starts).
+    Node(Box<NodeArgs>),
+    /// Show every node's role, term, commit and applied index, and the leader's progress.
+    Status,
+    /// Write a key (the value from the argument, or from stdin when it is absent or `-`).
+    Put { key: String, value: Option<String> },
+    /// Print a key's raw value; exit 1 when it does not exist.
+    Get {
+        key: String,
+        /// Answer from the node's local state instead of a linearizable read.
+        #[arg(long)]
+        serializable: bool,
+    },
+    /// Delete a key.
+    Del { key: String },
     /// Read, check and repair etcd-format write-ahead logs.
     #[command(subcommand)]
     Wal(WalCommand),

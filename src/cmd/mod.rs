@@ -2,6 +2,8 @@
 //! errors get their context (the file, node or peer they concern).
 
 mod generate;
+mod kv;
+mod node;
 mod snap;
 mod wal;
 
@@ -25,7 +27,13 @@ pub struct UsageError(pub String);
 
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let format = args.output;
+    let eps = &args.endpoints.endpoints;
     match args.command {
+        Command::Node(a) => node::run(*a),
+        Command::Status => kv::status(eps, format, out),
+        Command::Put { key, value } => kv::put(eps, &key, value, format, out),
+        Command::Get { key, serializable } => kv::get(eps, &key, serializable, format, out),
+        Command::Del { key } => kv::del(eps, &key, format, out),
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),
         Command::Completions { shell } => generate::completions(shell, out),

@@ -6,6 +6,7 @@
 //! holds the log.
 
 pub mod dump;
+pub mod status;
 pub mod tables;
 
 use std::io::{self, Write};
@@ -78,6 +79,25 @@ pub fn render<T: Serialize + Tabular>(
                     Block::Line(s) => writeln!(w, "{s}")?,
                 }
             }
+        }
+    }
+    w.flush()
+}
+
+/// A value as `get` prints it: the raw bytes for people and shell scripts (`v=$(raftctl get
+/// k)`), or `{"key","value"}` in JSON (base64 in `value_base64` when it is not UTF-8).
+pub fn value(key: &str, v: &[u8], format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Table => w.write_all(v)?,
+        Format::Json => {
+            let j = match std::str::from_utf8(v) {
+                Ok(s) => serde_json::json!({ "key": key, "value": s }),
+                Err(_) => {
+                    serde_json::json!({ "key": key, "value_base64": base64_simd::STANDARD.encode_to_string(v) })
+                }
+            };
+            serde_json::to_writer(&mut *w, &j)?;
+            writeln!(w)?;
         }
     }
     w.flush()

@@ -8,5 +8,6 @@ pub mod wire;
 
 pub use wire::DecodeError;
 pub mod command;
+pub mod convert;
 pub mod describe;
 pub mod etcd;

@@ -275,6 +275,27 @@ impl WalWriter {
         if must_sync { self.sync() } else { self.flush() }
     }
 
+    /// Deletes the segments a snapshot at `index` makes unnecessary: all before the last one
+    /// whose name index is at or below it, which holds what a restart from that snapshot reads
+    /// (etcd's ReleaseLockTo followed by purge).
+    pub fn release_to(&mut self, index: u64) -> Result<()> {
+        let layout = Layout::open(&self.dir)?;
+        let Some(pos) = layout.segments.iter().rposition(|s| s.index <= index) else {
+            return Ok(());
+        };
+        let mut removed = false;
+        for s in &layout.segments[..pos] {
+            if s.path != self.tail_path {
+                fs::remove_file(&s.path).at(&s.path)?;
+                removed = true;
+            }
+        }
+        if removed {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
     /// Writes a snapshot record and syncs (etcd's `SaveSnapshot`; it never cuts).
     pub fn save_snapshot(&mut self, snap: &WalSnapshot) -> Result<()> {
         let mut data = Vec::new();

@@ -1,0 +1,240 @@
+//! The API server: turns HTTP requests into requests to the raft thread.
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::node::{Change, Node, NodeError, Request};
+use crate::transport::Faults;
+
+/// How long a request may wait for its answer, retries included.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+pub fn router(node: Node) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .route("/kv/{*key}", get(kv_get).put(kv_put).delete(kv_delete))
+        .route("/members", post(members))
+        .route("/leader/transfer", post(transfer))
+        .route("/faults", get(faults_get).put(faults_put))
+        .with_state(node)
+}
+
+pub struct ApiError(NodeError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = match &self.0 {
+            NodeError::NotLeader { .. } => StatusCode::MISDIRECTED_REQUEST,
+            NodeError::NoLeader
+            | NodeError::Dropped { .. }
+            | NodeError::Timeout { .. }
+            | NodeError::Stopped => StatusCode::SERVICE_UNAVAILABLE,
+            NodeError::Busy { .. } => StatusCode::CONFLICT,
+            NodeError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            NodeError::FaultsDisabled => StatusCode::FORBIDDEN,
+            NodeError::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut body = serde_json::to_value(&self.0).unwrap_or_else(|_| json!({}));
+        body["message"] = json!(self.0.to_string());
+        (code, axum::Json(body)).into_response()
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        ApiError(e)
+    }
+}
+
+async fn status(State(node): State<Node>) -> impl IntoResponse {
+    axum::Json((*node.status()).clone())
+}
+
+#[derive(Deserialize)]
+struct GetQuery {
+    #[serde(default)]
+    serializable: bool,
+}
+
+/// Retries what is worth retrying (no leader yet, a dropped proposal, a leader change) until
+/// the deadline.
+async fn with_retries<T, F, Fut>(mut f: F) -> Result<T, NodeError>
+where
+    F: FnMut(Duration) -> Fut,
+    Fut: std::future::Future<Output = Result<T, NodeError>>,
+{
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let left = DEADLINE.saturating_sub(start.elapsed());
+        match f(left.max(Duration::from_millis(1))).await {
+            Err(e) if e.is_transient() && start.elapsed() + pause < DEADLINE => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn kv_get(
+    State(node): State<Node>,
+    Path(key): Path<String>,
+    Query(q): Query<GetQuery>,
+) -> Result<Response, ApiError> {
+    let key = key.into_bytes();
+    let v = with_retries(|left| {
+        let key = key.clone();
+        let node = node.clone();
+        async move {
+            let wait = left.min(Duration::from_millis(1000));
+            node.ask(
+                |reply| Request::Get {
+                    key,
+                    serializable: q.serializable,
+                    reply,
+                },
+                wait,
+            )
+            .await
+        }
+    })
+    .await?;
+    Ok(match v {
+        Some(v) => (StatusCode::OK, v).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": "not_found", "message": "no such key"})),
+        )
+            .into_response(),
+    })
+}
+
+fn request_id(headers: &HeaderMap) -> u64 {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| rand::random::<u64>().max(1))
+}
+
+async fn kv_put(
+    State(node): State<Node>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let key = key.into_bytes();
+    let value = body.to_vec();
+    let request_id = request_id(&headers);
+    let index = with_retries(|left| {
+        let (key, value, node) = (key.clone(), value.clone(), node.clone());
+        async move {
+            node.ask(
+                |reply| Request::Put {
+                    key,
+                    value,
+                    request_id,
+                    reply,
+                },
+                left,
+            )
+            .await
+        }
+    })
+    .await?;
+    Ok(axum::Json(json!({ "index": index })).into_response())
+}
+
+async fn kv_delete(
+    State(node): State<Node>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = key.into_bytes();
+    let request_id = request_id(&headers);
+    let deleted = with_retries(|left| {
+        let (key, node) = (key.clone(), node.clone());
+        async move {
+            node.ask(
+                |reply| Request::Delete {
+                    key,
+                    request_id,
+                    reply,
+                },
+                left,
+            )
+            .await
+        }
+    })
+    .await?;
+    Ok(axum::Json(json!({ "deleted": deleted })).into_response())
+}
+
+#[derive(Deserialize)]
+struct MembersBody {
+    changes: Vec<Change>,
+}
+
+async fn members(
+    State(node): State<Node>,
+    axum::Json(b): axum::Json<MembersBody>,
+) -> Result<Response, ApiError> {
+    let m = node
+        .ask(
+            |reply| Request::ConfChange {
+                changes: b.changes,
+                reply,
+            },
+            DEADLINE,
+        )
+        .await?;
+    Ok(axum::Json(m).into_response())
+}
+
+#[derive(Deserialize)]
+struct TransferBody {
+    #[serde(default)]
+    to: Option<u64>,
+}
+
+async fn transfer(
+    State(node): State<Node>,
+    axum::Json(b): axum::Json<TransferBody>,
+) -> Result<Response, ApiError> {
+    let t = node
+        .ask(|reply| Request::Transfer { to: b.to, reply }, DEADLINE)
+        .await?;
+    Ok(axum::Json(t).into_response())
+}
+
+async fn faults_get(State(node): State<Node>) -> Result<Response, ApiError> {
+    let f = node
+        .ask(|reply| Request::Faults { set: None, reply }, DEADLINE)
+        .await?;
+    Ok(axum::Json(f).into_response())
+}
+
+async fn faults_put(
+    State(node): State<Node>,
+    axum::Json(f): axum::Json<Faults>,
+) -> Result<Response, ApiError> {
+    let f = node
+        .ask(
+            |reply| Request::Faults {
+                set: Some(f),
+                reply,
+            },
+            DEADLINE,
+        )
+        .await?;
+    Ok(axum::Json(f).into_response())
+}

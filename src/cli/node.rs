@@ -1,0 +1,70 @@
+//! `raftctl node` and the key-value and status commands that talk to nodes.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// `raftctl node`: run one member in the foreground.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// This member's id (a positive integer, unique in the cluster).
+    #[arg(long)]
+    pub id: u64,
+    /// Where the WAL and snapshots live (etcd's layout: DIR/member/wal, DIR/member/snap).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// Address to listen on for peers.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2380")]
+    pub listen_peer: String,
+    /// Address to serve the HTTP+JSON API on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2379")]
+    pub listen_api: String,
+    /// The cluster's members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a
+    /// fresh data dir, or to find the cluster with --join.
+    #[arg(long, value_name = "ID=ADDR,…", value_delimiter = ',', required = true)]
+    pub initial_cluster: Vec<String>,
+    /// Join an existing cluster (after `member add`) instead of starting a new one.
+    #[arg(long)]
+    pub join: bool,
+    /// The cluster id to join (hex, as `raftctl status` shows it); needed with --join.
+    #[arg(long, value_name = "HEX")]
+    pub cluster_id: Option<String>,
+    /// This member joins as a learner (informational: `member add --learner` decides).
+    #[arg(long)]
+    pub learner: bool,
+    /// Write a snapshot every this many applied entries.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub snapshot_count: u64,
+    /// Ticks without a leader before an election.
+    #[arg(long, value_name = "TICKS", default_value_t = 10)]
+    pub election_tick: usize,
+    /// Ticks between the leader's heartbeats.
+    #[arg(long, value_name = "TICKS", default_value_t = 2)]
+    pub heartbeat_tick: usize,
+    /// Length of a tick in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 50)]
+    pub tick_ms: u64,
+    /// Log level: error, warn, info, debug, trace (or a RUST_LOG-style filter).
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// Accept fault injection (drop, delay, partition) through the API.
+    #[arg(long)]
+    pub allow_faults: bool,
+    /// WAL segment size in bytes (etcd's is 64,000,000; tests use less).
+    #[arg(long, value_name = "BYTES", default_value_t = 64_000_000, hide = true)]
+    pub segment_size: u64,
+}
+
+/// Where to find the cluster's nodes.
+#[derive(Debug, Clone, Args)]
+pub struct Endpoints {
+    /// API addresses of the nodes, `HOST:PORT,…`.
+    #[arg(
+        long,
+        env = "RAFTCTL_ENDPOINTS",
+        value_delimiter = ',',
+        global = true,
+        value_name = "URL,…"
+    )]
+    pub endpoints: Vec<String>,
+}

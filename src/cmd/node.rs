@@ -1,0 +1,116 @@
+//! `raftctl node`: one member in the foreground until SIGTERM or SIGINT.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use super::{Outcome, UsageError};
+use crate::cli::NodeArgs;
+use crate::node::{Node, NodeConfig};
+
+pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&a.log_level)
+        .map_err(|e| UsageError(format!("--log-level '{}': {e}", a.log_level)))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let mut members = Vec::new();
+    for m in &a.initial_cluster {
+        let (id, addr) = m.split_once('=').ok_or_else(|| {
+            UsageError(format!("--initial-cluster entry '{m}' is not ID=HOST:PORT"))
+        })?;
+        let id: u64 = id
+            .parse()
+            .map_err(|_| UsageError(format!("--initial-cluster: '{id}' is not a member id")))?;
+        if id == 0 {
+            return Err(UsageError("--initial-cluster: member id 0 is not allowed".into()).into());
+        }
+        members.push((id, addr.to_string()));
+    }
+    if a.id == 0 {
+        return Err(UsageError("--id 0 is not allowed: ids start at 1".into()).into());
+    }
+    if !a.join && !members.iter().any(|(id, _)| *id == a.id) {
+        return Err(UsageError(format!(
+            "--initial-cluster does not list this member ({})",
+            a.id
+        ))
+        .into());
+    }
+    let cluster_id = match &a.cluster_id {
+        Some(h) => Some(
+            u64::from_str_radix(h.trim_start_matches("0x"), 16)
+                .map_err(|_| UsageError(format!("--cluster-id '{h}' is not hex")))?,
+        ),
+        None => None,
+    };
+    let cfg = NodeConfig {
+        id: a.id,
+        data_dir: a.data_dir.clone(),
+        listen_peer: a.listen_peer.clone(),
+        listen_api: a.listen_api.clone(),
+        initial_cluster: members,
+        join: a.join,
+        cluster_id,
+        snapshot_count: a.snapshot_count.max(1),
+        tick: Duration::from_millis(a.tick_ms.max(1)),
+        election_tick: a.election_tick,
+        heartbeat_tick: a.heartbeat_tick,
+        allow_faults: a.allow_faults,
+        segment_size: a.segment_size,
+    };
+    if cfg.election_tick <= cfg.heartbeat_tick {
+        bail!(UsageError(
+            "--election-tick must be larger than --heartbeat-tick".into()
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(cfg))
+}
+
+async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
+    let peer = tokio::net::TcpListener::bind(&cfg.listen_peer)
+        .await
+        .with_context(|| {
+            format!(
+                "member {}: cannot listen for peers on {}",
+                cfg.id, cfg.listen_peer
+            )
+        })?;
+    let api = tokio::net::TcpListener::bind(&cfg.listen_api)
+        .await
+        .with_context(|| {
+            format!(
+                "member {}: cannot serve the API on {}",
+                cfg.id, cfg.listen_api
+            )
+        })?;
+    let id = cfg.id;
+    let dir = cfg.data_dir.display().to_string();
+    let (node, raft) = Node::start(cfg.clone(), tokio::runtime::Handle::current())
+        .map_err(|e| anyhow::anyhow!("member {id} ({dir}): {e}"))?;
+    tracing::info!(
+        "member {id} ready: peers on {}, API on {}, data in {dir}",
+        cfg.listen_peer,
+        cfg.listen_api
+    );
+    let t = node.transport().clone();
+    tokio::spawn(async move { t.serve(peer).await });
+    let router = crate::api::server::router(node.clone());
+    let server = tokio::spawn(async move { axum::serve(api, router).await });
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("member {id}: interrupted, stopping"),
+        _ = term.recv() => tracing::info!("member {id}: terminated, stopping"),
+        r = server => tracing::error!("member {id}: API server ended: {r:?}"),
+    }
+    node.stop();
+    tokio::task::spawn_blocking(move || raft.join()).await.ok();
+    tracing::info!("member {id}: stopped");
+    Ok(Outcome::Ok)
+}

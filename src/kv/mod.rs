@@ -1,0 +1,227 @@
+//! The replicated key-value state machine: an ordered map changed only by applying committed
+//! commands, in log order, on every member. Remembers recent request ids so that a command
+//! retried after a leader change applies once.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use prost::Message;
+use thiserror::Error;
+
+use crate::proto::command::{Command, Op, SNAPSHOT_MAGIC};
+
+/// How many request ids are remembered for de-duplication.
+const RECENT_IDS: usize = 100_000;
+
+#[derive(Debug, Error)]
+pub enum KvError {
+    #[error("snapshot data is not a raftctl KV snapshot")]
+    NotAKvSnapshot,
+    #[error("snapshot data does not decode: {0}")]
+    Decode(#[from] prost::DecodeError),
+}
+
+/// What applying a command did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Put,
+    /// A delete; true when the key existed.
+    Deleted(bool),
+    /// The request id was applied before: nothing changed.
+    Duplicate,
+    /// A command without an operation.
+    Nothing,
+}
+
+/// Where a member listens, as its conf change said; part of the replicated state so that a
+/// member that joins by snapshot still learns its peers' addresses.
+#[derive(Clone, PartialEq, Eq, prost::Message)]
+pub struct Member {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
+    #[prost(string, tag = "2")]
+    pub peer: String,
+    #[prost(string, tag = "3")]
+    pub api: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Kv {
+    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    members: BTreeMap<u64, Member>,
+    ids: HashSet<u64>,
+    order: VecDeque<u64>,
+    bytes: u64,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct KvSnapshot {
+    #[prost(message, repeated, tag = "1")]
+    pairs: Vec<Pair>,
+    #[prost(uint64, repeated, tag = "2")]
+    recent_ids: Vec<u64>,
+    #[prost(message, repeated, tag = "3")]
+    members: Vec<Member>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Pair {
+    #[prost(bytes = "vec", tag = "1")]
+    key: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    value: Vec<u8>,
+}
+
+impl Kv {
+    pub fn new() -> Kv {
+        Kv::default()
+    }
+
+    pub fn apply(&mut self, cmd: &Command) -> Applied {
+        if cmd.request_id != 0 {
+            if self.ids.contains(&cmd.request_id) {
+                return Applied::Duplicate;
+            }
+            self.remember(cmd.request_id);
+        }
+        match &cmd.op {
+            Some(Op::Put(p)) => {
+                self.bytes += (p.key.len() + p.value.len()) as u64;
+                if let Some(old) = self.map.insert(p.key.clone(), p.value.clone()) {
+                    self.bytes -= (p.key.len() + old.len()) as u64;
+                }
+                Applied::Put
+            }
+            Some(Op::Delete(d)) => match self.map.remove(&d.key) {
+                Some(old) => {
+                    self.bytes -= (d.key.len() + old.len()) as u64;
+                    Applied::Deleted(true)
+                }
+                None => Applied::Deleted(false),
+            },
+            None => Applied::Nothing,
+        }
+    }
+
+    fn remember(&mut self, id: u64) {
+        self.ids.insert(id);
+        self.order.push_back(id);
+        if self.order.len() > RECENT_IDS
+            && let Some(old) = self.order.pop_front()
+        {
+            self.ids.remove(&old);
+        }
+    }
+
+    /// Records (or forgets, with `None`) where a member listens.
+    pub fn set_member(&mut self, id: u64, m: Option<Member>) {
+        match m {
+            Some(m) => {
+                self.members.insert(id, m);
+            }
+            None => {
+                self.members.remove(&id);
+            }
+        }
+    }
+
+    pub fn members(&self) -> impl Iterator<Item = &Member> {
+        self.members.values()
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        self.map.get(key).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Bytes of keys and values held.
+    pub fn size(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The whole state as snapshot data: [`SNAPSHOT_MAGIC`] then the message.
+    pub fn snapshot_data(&self) -> Vec<u8> {
+        let snap = KvSnapshot {
+            pairs: self
+                .map
+                .iter()
+                .map(|(k, v)| Pair {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            recent_ids: self.order.iter().copied().collect(),
+            members: self.members.values().cloned().collect(),
+        };
+        let mut out = SNAPSHOT_MAGIC.to_vec();
+        snap.encode(&mut out).unwrap_or_default();
+        out
+    }
+
+    pub fn from_snapshot_data(data: &[u8]) -> Result<Kv, KvError> {
+        let body = data
+            .strip_prefix(SNAPSHOT_MAGIC)
+            .ok_or(KvError::NotAKvSnapshot)?;
+        let snap = KvSnapshot::decode(body)?;
+        let mut kv = Kv::new();
+        for p in snap.pairs {
+            kv.bytes += (p.key.len() + p.value.len()) as u64;
+            kv.map.insert(p.key, p.value);
+        }
+        for id in snap.recent_ids {
+            kv.remember(id);
+        }
+        for m in snap.members {
+            kv.members.insert(m.id, m);
+        }
+        Ok(kv)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::command::{Delete, Put};
+
+    fn put(id: u64, k: &str, v: &str) -> Command {
+        Command {
+            request_id: id,
+            op: Some(Op::Put(Put {
+                key: k.into(),
+                value: v.into(),
+            })),
+        }
+    }
+
+    #[test]
+    fn duplicate_request_applies_once() {
+        let mut kv = Kv::new();
+        assert_eq!(kv.apply(&put(1, "a", "1")), Applied::Put);
+        assert_eq!(kv.apply(&put(2, "a", "2")), Applied::Put);
+        assert_eq!(kv.apply(&put(1, "a", "1")), Applied::Duplicate);
+        assert_eq!(kv.get(b"a"), Some(&b"2"[..]));
+        let del = Command {
+            request_id: 3,
+            op: Some(Op::Delete(Delete { key: b"a".to_vec() })),
+        };
+        assert_eq!(kv.apply(&del), Applied::Deleted(true));
+        assert_eq!(kv.size(), 0);
+    }
+
+    #[test]
+    fn snapshot_round_trip_keeps_dedup() {
+        let mut kv = Kv::new();
+        kv.apply(&put(7, "k", "v"));
+        let back = Kv::from_snapshot_data(&kv.snapshot_data()).unwrap();
+        assert_eq!(back.get(b"k"), Some(&b"v"[..]));
+        let mut back = back;
+        assert_eq!(back.apply(&put(7, "k", "other")), Applied::Duplicate);
+        assert!(Kv::from_snapshot_data(b"junk").is_err());
+    }
+}

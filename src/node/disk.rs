@@ -1,0 +1,232 @@
+//! A node's data dir: etcd's layout (`member/wal`, `member/snap`). Bootstraps a fresh one from
+//! the initial cluster as etcd does (one AddNode conf change entry per member, term 1, all
+//! committed), and restarts an existing one from its newest usable snapshot plus the WAL.
+
+use std::path::{Path, PathBuf};
+
+use raft::eraftpb;
+use thiserror::Error;
+
+use crate::proto::convert::{self, ConvertError};
+use crate::proto::raftpb::{ConfChange, ConfChangeType, Entry, EntryType, HardState, Snapshot};
+use crate::proto::walpb::Metadata;
+use crate::snap;
+use crate::wal::layout::Layout;
+use crate::wal::view::{Item, LogView, ViewOptions};
+use crate::wal::writer::{WalWriter, WriterOptions};
+use crate::wal::{self, WalError};
+
+#[derive(Debug, Error)]
+pub enum DiskError {
+    #[error(transparent)]
+    Wal(#[from] WalError),
+    #[error(transparent)]
+    Snap(#[from] snap::SnapError),
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
+    #[error("{path}: {message}")]
+    Damaged { path: PathBuf, message: String },
+}
+
+/// Everything a node restarts from.
+pub struct Recovered {
+    pub writer: WalWriter,
+    pub metadata: Metadata,
+    pub hard_state: eraftpb::HardState,
+    /// The snapshot the log starts from, if any.
+    pub snapshot: Option<eraftpb::Snapshot>,
+    /// Entries after the snapshot, raft-rs dialect.
+    pub entries: Vec<eraftpb::Entry>,
+    /// A torn tail that was cut on start: (segment, offset, copy).
+    pub repaired: Option<(PathBuf, u64, PathBuf)>,
+}
+
+pub fn wal_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("member/wal")
+}
+
+pub fn snap_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("member/snap")
+}
+
+/// True when the data dir already holds a WAL.
+pub fn exists(data_dir: &Path) -> bool {
+    std::fs::read_dir(wal_dir(data_dir))
+        .map(|rd| {
+            rd.filter_map(|d| d.ok())
+                .any(|d| d.file_name().to_string_lossy().ends_with(".wal"))
+        })
+        .unwrap_or(false)
+}
+
+/// The JSON a conf change carries in its context: where the member listens.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct MemberContext {
+    #[serde(default)]
+    pub peer: String,
+    #[serde(default)]
+    pub api: String,
+}
+
+/// Creates the WAL of a new member. With `members` (a new cluster) the log starts with one
+/// committed AddNode entry per member, in id order, identical on every member.
+pub fn bootstrap(
+    data_dir: &Path,
+    md: Metadata,
+    members: &[(u64, String)],
+    opts: WriterOptions,
+) -> Result<Recovered, DiskError> {
+    std::fs::create_dir_all(snap_dir(data_dir)).map_err(|source| WalError::Io {
+        path: snap_dir(data_dir),
+        source,
+    })?;
+    let mut meta = Vec::new();
+    md.encode(&mut meta);
+    let mut writer = WalWriter::create(&wal_dir(data_dir), &meta, opts)?;
+    let mut sorted = members.to_vec();
+    sorted.sort();
+    let mut entries = Vec::new();
+    for (i, (id, peer)) in sorted.iter().enumerate() {
+        let ctx = serde_json::to_vec(&MemberContext {
+            peer: peer.clone(),
+            api: String::new(),
+        })
+        .unwrap_or_default();
+        let mut data = Vec::new();
+        ConfChange {
+            id: 0,
+            change_type: ConfChangeType::AddNode.etcd_number(),
+            node_id: *id,
+            context: Some(ctx),
+            extra: Vec::new(),
+        }
+        .encode(&mut data);
+        entries.push(Entry {
+            entry_type: EntryType::EntryConfChange.as_i32(),
+            term: 1,
+            index: i as u64 + 1,
+            data: Some(data.into()),
+            extra: Default::default(),
+        });
+    }
+    let mut hs = HardState::default();
+    if !entries.is_empty() {
+        hs = HardState {
+            term: 1,
+            vote: 0,
+            commit: entries.len() as u64,
+        };
+        writer.save(&hs, &entries)?;
+    }
+    let raft_entries = entries
+        .iter()
+        .map(convert::entry_to_raft)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Recovered {
+        writer,
+        metadata: md,
+        hard_state: convert::hard_state_to_raft(&hs),
+        snapshot: None,
+        entries: raft_entries,
+        repaired: None,
+    })
+}
+
+/// Reopens an existing data dir: cuts a torn tail, picks the newest snapshot that reads
+/// cleanly and that the WAL records at or below its commit index (etcd 3.4.8+'s rule), and
+/// replays the WAL after it. Any damage other than a torn tail is an error.
+pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskError> {
+    let (writer, tail) = WalWriter::open(&wal_dir(data_dir), opts)?;
+    let metadata = Metadata::decode(&tail.metadata).map_err(|e| DiskError::Damaged {
+        path: wal_dir(data_dir),
+        message: format!("the WAL metadata is not {{node id, cluster id}}: {e}"),
+    })?;
+    let layout = Layout::open(&wal_dir(data_dir))?;
+    let mut view = LogView::new(layout.segments.clone(), ViewOptions::default());
+    let mut hs = HardState::default();
+    let mut snapshot_records = Vec::new();
+    let mut entries: Vec<Entry<'static>> = Vec::new();
+    while let Some(item) = view.next() {
+        match item? {
+            Item::Entry { entry, .. } => entries.push(entry),
+            Item::HardState { hs: h, .. } => hs = h,
+            Item::Snapshot { snap, .. } => snapshot_records.push((snap.index, snap.term)),
+            Item::Problem(p) if wal::view::stops_reading(p.kind) => {
+                return Err(DiskError::Damaged {
+                    path: wal_dir(data_dir),
+                    message: p.to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    let snapshot = newest_usable_snap(data_dir, &snapshot_records)?;
+    let snap_index = snapshot.as_ref().map(|s| s.metadata.index).unwrap_or(0);
+    // A snapshot taken at the applied index may be ahead of the last durable commit (commit-only
+    // HardStates are not synced): what it holds was committed, so the commit moves up to it.
+    hs.commit = hs.commit.max(snap_index);
+    let entries = entries
+        .iter()
+        .filter(|e| e.index > snap_index)
+        .map(convert::entry_to_raft)
+        .collect::<Result<Vec<_>, _>>()?;
+    let snapshot = snapshot.map(|s| {
+        let mut out = eraftpb::Snapshot {
+            data: s.data.clone().unwrap_or_default().into(),
+            ..Default::default()
+        };
+        out.set_metadata(convert::snapshot_metadata_to_raft(&s.metadata));
+        out
+    });
+    Ok(Recovered {
+        writer,
+        metadata,
+        hard_state: convert::hard_state_to_raft(&hs),
+        snapshot,
+        entries,
+        repaired: tail.repaired,
+    })
+}
+
+fn newest_usable_snap(
+    data_dir: &Path,
+    records: &[(u64, u64)],
+) -> Result<Option<Snapshot>, DiskError> {
+    let dir = snap_dir(data_dir);
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut files = snap::list(&dir).unwrap_or_default();
+    files.sort();
+    for f in files.iter().rev() {
+        let r = snap::inspect(f)?;
+        let (Some(term), Some(index)) = (r.term, r.index) else {
+            continue;
+        };
+        // Unlike etcd, a record above the durable commit is usable: raftctl snapshots at the
+        // applied index, which can be ahead of the last synced commit-only HardState.
+        if !r.ok() || !records.contains(&(index, term)) {
+            tracing::warn!(
+                "{}: not usable (unreadable, or no WAL record matches it)",
+                f.display()
+            );
+            continue;
+        }
+        let bytes = std::fs::read(f).map_err(|source| WalError::Io {
+            path: f.clone(),
+            source,
+        })?;
+        let sf = crate::proto::walpb::SnapFile::decode(&bytes).map_err(|e| DiskError::Damaged {
+            path: f.clone(),
+            message: e.to_string(),
+        })?;
+        let s = Snapshot::decode(sf.data.as_deref().unwrap_or_default()).map_err(|e| {
+            DiskError::Damaged {
+                path: f.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        return Ok(Some(s));
+    }
+    Ok(None)
+}

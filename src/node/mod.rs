@@ -1,0 +1,262 @@
+//! One Raft member: a dedicated thread owns raft-rs's `RawNode` and drives it through the
+//! Ready loop (persist → send → apply → advance), with the WAL writer, the transport and the
+//! KV state machine. Everything else talks to it through its inbox and reads the status it
+//! publishes. No clap, no terminal here.
+
+pub mod disk;
+mod raft_loop;
+pub mod status;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use tokio::sync::{oneshot, watch};
+
+pub use status::{NodeStatus, PeerProgress};
+
+use crate::transport::{Faults, Inbound, Transport};
+
+/// How a member is configured (the `raftctl node` flags).
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub id: u64,
+    pub data_dir: PathBuf,
+    pub listen_peer: String,
+    pub listen_api: String,
+    /// Members of a new cluster (id, peer address); ignored when the data dir has a WAL.
+    pub initial_cluster: Vec<(u64, String)>,
+    /// Join an existing cluster (added with `member add`) instead of bootstrapping one.
+    pub join: bool,
+    /// The cluster id to join with (new clusters derive theirs from the initial cluster).
+    pub cluster_id: Option<u64>,
+    pub snapshot_count: u64,
+    pub tick: Duration,
+    pub election_tick: usize,
+    pub heartbeat_tick: usize,
+    pub allow_faults: bool,
+    /// WAL segment size (etcd's 64,000,000 unless a test lowers it).
+    pub segment_size: u64,
+}
+
+impl NodeConfig {
+    /// The id etcd-style clusters are known by: a hash of the initial members.
+    pub fn derive_cluster_id(members: &[(u64, String)]) -> u64 {
+        let mut sorted = members.to_vec();
+        sorted.sort();
+        // FNV-1a: stable across builds and platforms.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (id, addr) in sorted {
+            for b in format!("{id}={addr},").bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
+    }
+}
+
+/// Why a request to the node failed.
+#[derive(Debug, Clone, Error, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum NodeError {
+    #[error("member {id} is not the leader (leader: {leader})")]
+    NotLeader { id: u64, leader: u64 },
+    #[error("no leader is known")]
+    NoLeader,
+    #[error("the proposal was dropped ({reason}); retry")]
+    Dropped { reason: String },
+    #[error("{reason}")]
+    Busy { reason: String },
+    #[error("{reason}")]
+    Invalid { reason: String },
+    #[error("timed out: {reason}")]
+    Timeout { reason: String },
+    #[error("the node is stopping")]
+    Stopped,
+    #[error("storage failure: {reason}")]
+    Storage { reason: String },
+    #[error("fault injection is off (start the node with --allow-faults)")]
+    FaultsDisabled,
+}
+
+impl NodeError {
+    /// Worth retrying (on this node or the leader) after a moment.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            NodeError::NoLeader | NodeError::Dropped { .. } | NodeError::Timeout { .. }
+        )
+    }
+}
+
+/// One change of a conf change request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    AddVoter,
+    AddLearner,
+    Remove,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub id: u64,
+    #[serde(default)]
+    pub peer: String,
+    #[serde(default)]
+    pub api: String,
+}
+
+/// The membership after a conf change applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Membership {
+    pub voters: Vec<u64>,
+    pub learners: Vec<u64>,
+    pub voters_outgoing: Vec<u64>,
+    pub learners_next: Vec<u64>,
+    /// The index the change applied at.
+    pub index: u64,
+}
+
+/// A successful leadership transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transferred {
+    pub from: u64,
+    pub to: u64,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, NodeError>>;
+
+/// What the API asks the raft thread.
+pub enum Request {
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        request_id: u64,
+        reply: Reply<u64>,
+    },
+    Delete {
+        key: Vec<u8>,
+        request_id: u64,
+        reply: Reply<bool>,
+    },
+    Get {
+        key: Vec<u8>,
+        serializable: bool,
+        reply: Reply<Option<Vec<u8>>>,
+    },
+    ConfChange {
+        changes: Vec<Change>,
+        reply: Reply<Membership>,
+    },
+    Transfer {
+        to: Option<u64>,
+        reply: Reply<Transferred>,
+    },
+    Faults {
+        set: Option<Faults>,
+        reply: Reply<Faults>,
+    },
+}
+
+pub(crate) enum Msg {
+    Inbound(Inbound),
+    Request(Request),
+    Stop,
+}
+
+/// A running member: its inbox, its published status and its transport.
+#[derive(Clone)]
+pub struct Node {
+    inbox: SyncSender<Msg>,
+    status: watch::Receiver<Arc<NodeStatus>>,
+    transport: Transport,
+}
+
+/// Requests queued for the raft thread before new ones are refused.
+const INBOX: usize = 65_536;
+
+impl Node {
+    /// Opens or bootstraps the data dir and starts the raft thread. The peer listener must be
+    /// served separately (`transport().serve`), from the runtime `rt`.
+    pub fn start(
+        cfg: NodeConfig,
+        rt: tokio::runtime::Handle,
+    ) -> Result<(Node, std::thread::JoinHandle<()>), String> {
+        let (tx, rx): (SyncSender<Msg>, Receiver<Msg>) = sync_channel(INBOX);
+        let deliver_tx = tx.clone();
+        let deliver = Arc::new(move |m: Inbound| {
+            // A full inbox drops peer messages; raft recovers them.
+            let _ = deliver_tx.try_send(Msg::Inbound(m));
+        });
+        let boot = raft_loop::open(&cfg).map_err(|e| e.to_string())?;
+        let transport = Transport::new(
+            cfg.id,
+            boot.cluster_id(),
+            cfg.listen_api.clone(),
+            rt,
+            deliver,
+        );
+        let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
+        let mut l = raft_loop::RaftLoop::new(cfg, boot, transport.clone(), status_tx)
+            .map_err(|e| e.to_string())?;
+        let handle = std::thread::Builder::new()
+            .name("raft".into())
+            .spawn(move || l.run(rx))
+            .map_err(|e| e.to_string())?;
+        Ok((
+            Node {
+                inbox: tx,
+                status: status_rx,
+                transport,
+            },
+            handle,
+        ))
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn status(&self) -> Arc<NodeStatus> {
+        self.status.borrow().clone()
+    }
+
+    pub fn status_watch(&self) -> watch::Receiver<Arc<NodeStatus>> {
+        self.status.clone()
+    }
+
+    /// Sends a request built around a fresh reply channel and waits for the answer.
+    pub async fn ask<T>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> Request,
+        timeout: Duration,
+    ) -> Result<T, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.inbox
+            .try_send(Msg::Request(make(tx)))
+            .map_err(|e| match e {
+                std::sync::mpsc::TrySendError::Full(_) => NodeError::Busy {
+                    reason: "the node is overloaded".into(),
+                },
+                std::sync::mpsc::TrySendError::Disconnected(_) => NodeError::Stopped,
+            })?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => Err(NodeError::Stopped),
+            Err(_) => Err(NodeError::Timeout {
+                reason: format!("no answer within {} ms", timeout.as_millis()),
+            }),
+        }
+    }
+
+    /// Asks the raft thread to flush and stop.
+    pub fn stop(&self) {
+        let _ = self.inbox.send(Msg::Stop);
+    }
+}

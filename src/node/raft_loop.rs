@@ -1,0 +1,1102 @@
+//! The raft thread: owns the `RawNode`, and runs the Ready loop in the order raft-rs needs
+//! (raft-rs-notes.md §1, sync path): send the leader's messages, persist an incoming snapshot,
+//! apply committed entries, answer reads, append entries + HardState to the WAL with one fsync,
+//! then send the messages that depended on it, advance, and handle the LightReady.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use protobuf::Message as _;
+use raft::eraftpb::{
+    self, ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, EntryType,
+};
+use raft::{Config, ProgressState, RawNode, StateRole, Storage};
+use tokio::sync::watch;
+
+use super::disk::{self, MemberContext, Recovered};
+use super::{
+    Change, ChangeKind, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, Request,
+    Transferred,
+};
+use crate::kv::{Applied, Kv, Member};
+use crate::proto::command::{Command, Delete, Op, Put};
+use crate::proto::convert;
+use crate::proto::raftpb;
+use crate::proto::walpb::{Metadata, WalSnapshot};
+use crate::snap;
+use crate::storage::WalStorage;
+use crate::transport::{Inbound, Transport};
+use crate::wal::writer::WriterOptions;
+
+/// Entries kept behind a snapshot for slow followers (etcd's SnapshotCatchUpEntries).
+const CATCH_UP_ENTRIES: u64 = 5_000;
+/// `.snap` files kept.
+const KEEP_SNAPS: usize = 5;
+/// A learner is caught up when its match is within this many entries of the leader's log.
+const CAUGHT_UP: u64 = 100;
+
+/// What `open` found or made on disk.
+pub struct Boot {
+    rec: Recovered,
+    fresh: bool,
+}
+
+impl Boot {
+    pub fn cluster_id(&self) -> u64 {
+        self.rec.metadata.cluster_id
+    }
+}
+
+/// Opens the data dir, or bootstraps it.
+pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
+    let opts = WriterOptions {
+        segment_size: cfg.segment_size,
+    };
+    if disk::exists(&cfg.data_dir) {
+        let rec = disk::recover(&cfg.data_dir, opts).map_err(|e| e.to_string())?;
+        if rec.metadata.node_id != cfg.id {
+            return Err(format!(
+                "{}: this data dir belongs to member {}, not {}",
+                cfg.data_dir.display(),
+                rec.metadata.node_id,
+                cfg.id
+            ));
+        }
+        if let Some((seg, off, copy)) = &rec.repaired {
+            tracing::warn!(
+                "cut a torn WAL tail in {} at offset {off}; the segment as it was is in {}",
+                seg.display(),
+                copy.display()
+            );
+        }
+        return Ok(Boot { rec, fresh: false });
+    }
+    let cluster_id = match (cfg.join, cfg.cluster_id) {
+        (_, Some(c)) => c,
+        (false, None) => NodeConfig::derive_cluster_id(&cfg.initial_cluster),
+        (true, None) => {
+            return Err("--join needs --cluster-id (see `raftctl status` of the cluster)".into());
+        }
+    };
+    let members: &[(u64, String)] = if cfg.join { &[] } else { &cfg.initial_cluster };
+    let md = Metadata {
+        node_id: cfg.id,
+        cluster_id,
+    };
+    let rec = disk::bootstrap(&cfg.data_dir, md, members, opts).map_err(|e| e.to_string())?;
+    Ok(Boot {
+        rec,
+        fresh: !cfg.join,
+    })
+}
+
+struct PendingRead {
+    key: Vec<u8>,
+    reply: super::Reply<Option<Vec<u8>>>,
+}
+
+pub struct RaftLoop {
+    cfg: NodeConfig,
+    raw: RawNode<WalStorage>,
+    store: WalStorage,
+    writer: crate::wal::writer::WalWriter,
+    transport: Transport,
+    status_tx: watch::Sender<Arc<NodeStatus>>,
+    kv: Kv,
+    applied: u64,
+    conf_state: eraftpb::ConfState,
+    cluster_id: u64,
+    last_snapshot: u64,
+    puts: HashMap<u64, super::Reply<u64>>,
+    deletes: HashMap<u64, super::Reply<bool>>,
+    read_seq: u64,
+    reads: HashMap<Vec<u8>, PendingRead>,
+    ready_reads: VecDeque<(u64, PendingRead)>,
+    conf_pending: Option<(u64, super::Reply<Membership>)>,
+    transfer: Option<(u64, u64, Instant, super::Reply<Transferred>)>,
+    fresh: bool,
+    last_campaign: Instant,
+    last_leave: Instant,
+    role: StateRole,
+    leader: u64,
+    stopping: bool,
+}
+
+fn slog_logger() -> slog::Logger {
+    slog::Logger::root(SlogToTracing, slog::o!())
+}
+
+/// raft-rs logs through slog; this sends its lines to tracing (stderr).
+struct SlogToTracing;
+
+impl slog::Drain for SlogToTracing {
+    type Ok = ();
+    type Err = slog::Never;
+    fn log(&self, r: &slog::Record<'_>, _: &slog::OwnedKVList) -> Result<(), slog::Never> {
+        match r.level() {
+            slog::Level::Critical | slog::Level::Error => {
+                tracing::error!(target: "raft", "{}", r.msg())
+            }
+            slog::Level::Warning => tracing::warn!(target: "raft", "{}", r.msg()),
+            slog::Level::Info => tracing::info!(target: "raft", "{}", r.msg()),
+            _ => tracing::debug!(target: "raft", "{}", r.msg()),
+        }
+        Ok(())
+    }
+}
+
+fn map_err(e: impl std::fmt::Display) -> NodeError {
+    NodeError::Storage {
+        reason: e.to_string(),
+    }
+}
+
+impl RaftLoop {
+    pub fn new(
+        cfg: NodeConfig,
+        boot: Boot,
+        transport: Transport,
+        status_tx: watch::Sender<Arc<NodeStatus>>,
+    ) -> Result<RaftLoop, String> {
+        if cfg.id == 0 {
+            return Err("member id 0 is not allowed".into());
+        }
+        let Boot { rec, fresh } = boot;
+        let snap_index = rec
+            .snapshot
+            .as_ref()
+            .map(|s| s.get_metadata().index)
+            .unwrap_or(0);
+        let mut kv = Kv::new();
+        let mut conf_state = eraftpb::ConfState::default();
+        if let Some(s) = &rec.snapshot {
+            if !s.data.is_empty() {
+                kv = Kv::from_snapshot_data(&s.data)
+                    .map_err(|e| format!("snapshot {snap_index}: {e}"))?;
+            }
+            conf_state = s.get_metadata().get_conf_state().clone();
+        }
+        let store = WalStorage::new(rec.hard_state.clone(), rec.snapshot.clone(), rec.entries);
+        let raft_cfg = Config {
+            id: cfg.id,
+            election_tick: cfg.election_tick,
+            heartbeat_tick: cfg.heartbeat_tick,
+            applied: snap_index,
+            max_size_per_msg: 1 << 20,
+            max_inflight_msgs: 256,
+            check_quorum: true,
+            pre_vote: true,
+            max_uncommitted_size: 256 << 20,
+            ..Default::default()
+        };
+        raft_cfg
+            .validate()
+            .map_err(|e| format!("raft config: {e}"))?;
+        let raw = RawNode::new(&raft_cfg, store.clone(), &slog_logger())
+            .map_err(|e| format!("raft: {e}"))?;
+        for (id, addr) in &cfg.initial_cluster {
+            transport.set_peer(*id, addr);
+        }
+        for m in kv.members() {
+            if !m.peer.is_empty() {
+                transport.set_peer(m.id, &m.peer);
+            }
+        }
+        let cluster_id = rec.metadata.cluster_id;
+        Ok(RaftLoop {
+            raw,
+            store,
+            writer: rec.writer,
+            transport,
+            status_tx,
+            kv,
+            applied: snap_index,
+            conf_state,
+            cluster_id,
+            last_snapshot: snap_index,
+            puts: HashMap::new(),
+            deletes: HashMap::new(),
+            read_seq: 0,
+            reads: HashMap::new(),
+            ready_reads: VecDeque::new(),
+            conf_pending: None,
+            transfer: None,
+            fresh,
+            last_campaign: Instant::now() - Duration::from_secs(10),
+            last_leave: Instant::now() - Duration::from_secs(10),
+            role: StateRole::Follower,
+            leader: 0,
+            stopping: false,
+            cfg,
+        })
+    }
+
+    pub fn run(&mut self, rx: Receiver<Msg>) {
+        let mut next_tick = Instant::now() + self.cfg.tick;
+        let mut last_status = Instant::now() - Duration::from_secs(1);
+        loop {
+            let wait = next_tick.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(m) => {
+                    self.handle(m);
+                    // Drain what else is queued, so one Ready (one fsync) covers it all.
+                    for _ in 0..4096 {
+                        match rx.try_recv() {
+                            Ok(m) => self.handle(m),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => self.stopping = true,
+            }
+            if Instant::now() >= next_tick {
+                self.raw.tick();
+                next_tick += self.cfg.tick;
+                if next_tick < Instant::now() {
+                    next_tick = Instant::now() + self.cfg.tick;
+                }
+                self.housekeeping();
+            }
+            if let Err(e) = self.on_ready() {
+                tracing::error!("member {} stops: {e}", self.cfg.id);
+                self.stopping = true;
+            }
+            self.check_transfer();
+            if last_status.elapsed() >= Duration::from_millis(20) {
+                self.publish();
+                last_status = Instant::now();
+            }
+            if self.stopping {
+                let _ = self.writer.sync();
+                self.fail_all(NodeError::Stopped);
+                self.publish();
+                return;
+            }
+        }
+    }
+
+    fn handle(&mut self, m: Msg) {
+        match m {
+            Msg::Stop => self.stopping = true,
+            Msg::Inbound(Inbound::Raft(msg)) => {
+                // Errors here are the expected kind: a local-only type from the wire, a
+                // response from an unknown peer, a dropped forwarded proposal.
+                let _ = self.raw.step(*msg);
+            }
+            Msg::Inbound(Inbound::Unreachable(id)) => self.raw.report_unreachable(id),
+            Msg::Inbound(Inbound::SnapshotSent { to, ok }) => {
+                let s = if ok {
+                    raft::SnapshotStatus::Finish
+                } else {
+                    raft::SnapshotStatus::Failure
+                };
+                self.raw.report_snapshot(to, s);
+            }
+            Msg::Inbound(Inbound::PeerApi { id, api }) => {
+                let peer = self.transport.peer_addr(id).unwrap_or_default();
+                let known = self.kv.members().any(|m| m.id == id && m.api == api);
+                if !known {
+                    // Not replicated: only this member's view, for status and forwarding.
+                    self.kv.set_member(id, Some(Member { id, peer, api }));
+                }
+            }
+            Msg::Request(r) => self.request(r),
+        }
+    }
+
+    fn not_leader(&self) -> NodeError {
+        if self.leader == 0 {
+            NodeError::NoLeader
+        } else {
+            NodeError::NotLeader {
+                id: self.cfg.id,
+                leader: self.leader,
+            }
+        }
+    }
+
+    fn request(&mut self, r: Request) {
+        match r {
+            Request::Put {
+                key,
+                value,
+                request_id,
+                reply,
+            } => {
+                let cmd = Command {
+                    request_id,
+                    op: Some(Op::Put(Put { key, value })),
+                };
+                match self.propose(&cmd) {
+                    Ok(()) => {
+                        self.puts.insert(request_id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            Request::Delete {
+                key,
+                request_id,
+                reply,
+            } => {
+                let cmd = Command {
+                    request_id,
+                    op: Some(Op::Delete(Delete { key })),
+                };
+                match self.propose(&cmd) {
+                    Ok(()) => {
+                        self.deletes.insert(request_id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            Request::Get {
+                key,
+                serializable: true,
+                reply,
+            } => {
+                let _ = reply.send(Ok(self.kv.get(&key).map(<[u8]>::to_vec)));
+            }
+            Request::Get {
+                key,
+                serializable: false,
+                reply,
+            } => self.read_index(key, reply),
+            Request::ConfChange { changes, reply } => {
+                if let Err(e) = self.conf_change(changes, reply) {
+                    tracing::debug!("conf change refused: {e}");
+                }
+            }
+            Request::Transfer { to, reply } => self.start_transfer(to, reply),
+            Request::Faults { set, reply } => {
+                if !self.cfg.allow_faults {
+                    let _ = reply.send(Err(NodeError::FaultsDisabled));
+                    return;
+                }
+                if let Some(f) = set {
+                    tracing::warn!("fault injection now {f:?}");
+                    self.transport.set_faults(f);
+                }
+                let _ = reply.send(Ok(self.transport.faults()));
+            }
+        }
+    }
+
+    fn propose(&mut self, cmd: &Command) -> Result<(), NodeError> {
+        if self.leader == 0 {
+            return Err(NodeError::NoLeader);
+        }
+        self.raw
+            .propose(vec![], cmd.to_entry_data())
+            .map_err(|e| NodeError::Dropped {
+                reason: e.to_string(),
+            })
+    }
+
+    fn read_index(&mut self, key: Vec<u8>, reply: super::Reply<Option<Vec<u8>>>) {
+        if self.leader == 0 {
+            let _ = reply.send(Err(NodeError::NoLeader));
+            return;
+        }
+        if self.role == StateRole::Leader {
+            // raft-rs drops read-index requests until the leader has committed in its term.
+            let committed = self.raw.raft.raft_log.committed;
+            let term = self.raw.raft.raft_log.term(committed).unwrap_or(0);
+            if term != self.raw.raft.term {
+                let _ = reply.send(Err(NodeError::Dropped {
+                    reason: "the new leader has not committed yet".into(),
+                }));
+                return;
+            }
+        }
+        self.read_seq += 1;
+        let ctx = [self.cfg.id.to_be_bytes(), self.read_seq.to_be_bytes()].concat();
+        self.raw.read_index(ctx.clone());
+        self.reads.insert(ctx, PendingRead { key, reply });
+    }
+
+    fn start_transfer(&mut self, to: Option<u64>, reply: super::Reply<Transferred>) {
+        if self.role != StateRole::Leader {
+            let _ = reply.send(Err(self.not_leader()));
+            return;
+        }
+        let cs = self.raw.raft.prs().conf().to_conf_state();
+        let last = self.raw.raft.raft_log.last_index();
+        let target = match to {
+            Some(t) => t,
+            None => {
+                let best = self
+                    .raw
+                    .raft
+                    .prs()
+                    .iter()
+                    .filter(|(id, _)| **id != self.cfg.id && cs.voters.contains(id))
+                    .max_by_key(|(id, p)| (p.recent_active, p.matched, std::cmp::Reverse(**id)))
+                    .map(|(id, _)| *id);
+                match best {
+                    Some(b) => b,
+                    None => {
+                        let _ = reply.send(Err(NodeError::Invalid {
+                            reason: "no other voter to transfer to".into(),
+                        }));
+                        return;
+                    }
+                }
+            }
+        };
+        let fail = |reason: String| NodeError::Invalid { reason };
+        if target == self.cfg.id {
+            let _ = reply.send(Ok(Transferred {
+                from: self.cfg.id,
+                to: target,
+            }));
+            return;
+        }
+        if cs.learners.contains(&target) {
+            let _ = reply.send(Err(fail(format!(
+                "member {target} is a learner; only a voter can lead"
+            ))));
+            return;
+        }
+        if !cs.voters.contains(&target) {
+            let _ = reply.send(Err(fail(format!(
+                "member {target} is not a voter of this cluster"
+            ))));
+            return;
+        }
+        if let Some(p) = self.raw.raft.prs().get(target)
+            && !p.recent_active
+        {
+            let _ = reply.send(Err(fail(format!(
+                "member {target} is unreachable (not recently active; match {} of {last})",
+                p.matched
+            ))));
+            return;
+        }
+        self.raw.transfer_leader(target);
+        let deadline = Instant::now() + self.cfg.tick * (self.cfg.election_tick as u32 * 2 + 4);
+        self.transfer = Some((self.cfg.id, target, deadline, reply));
+    }
+
+    fn check_transfer(&mut self) {
+        let Some((from, to, deadline, _)) = &self.transfer else {
+            return;
+        };
+        let (from, to, deadline) = (*from, *to, *deadline);
+        let outcome = if self.leader == to {
+            Some(Ok(Transferred { from, to }))
+        } else if Instant::now() > deadline {
+            Some(Err(NodeError::Timeout {
+                reason: format!("leadership did not move to member {to}"),
+            }))
+        } else if self.role == StateRole::Leader
+            && self.raw.raft.lead_transferee.is_none()
+            && self.leader == self.cfg.id
+        {
+            // raft-rs gave up (election timeout passed without the target taking over).
+            Some(Err(NodeError::Timeout {
+                reason: format!("member {to} did not take over in time"),
+            }))
+        } else {
+            None
+        };
+        if let Some(o) = outcome
+            && let Some((_, _, _, reply)) = self.transfer.take()
+        {
+            let _ = reply.send(o);
+        }
+    }
+
+    fn conf_change(
+        &mut self,
+        changes: Vec<Change>,
+        reply: super::Reply<Membership>,
+    ) -> Result<(), NodeError> {
+        let res = self.check_conf_change(&changes);
+        let res = res.and_then(|cc| {
+            self.raw
+                .propose_conf_change(vec![], cc)
+                .map_err(|e| NodeError::Dropped {
+                    reason: e.to_string(),
+                })
+        });
+        match res {
+            Ok(()) => {
+                let index = self.raw.raft.raft_log.last_index();
+                self.conf_pending = Some((index, reply));
+                Ok(())
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e.clone()));
+                Err(e)
+            }
+        }
+    }
+
+    /// Refuses what raft-rs would silently turn into a no-op, and what would hurt the cluster.
+    fn check_conf_change(&self, changes: &[Change]) -> Result<ConfChangeV2, NodeError> {
+        let invalid = |reason: String| NodeError::Invalid { reason };
+        if self.role != StateRole::Leader {
+            return Err(self.not_leader());
+        }
+        if changes.is_empty() {
+            return Err(invalid("no change given".into()));
+        }
+        if self.conf_pending.is_some() || self.raw.raft.pending_conf_index > self.applied {
+            return Err(NodeError::Busy {
+                reason: "a conf change is already in progress; retry when it has applied".into(),
+            });
+        }
+        let cs = self.raw.raft.prs().conf().to_conf_state();
+        if !cs.voters_outgoing.is_empty() {
+            return Err(NodeError::Busy {
+                reason: "the cluster is leaving a joint configuration; retry in a moment".into(),
+            });
+        }
+        let last = self.raw.raft.raft_log.last_index();
+        let mut voters: Vec<u64> = cs.voters.clone();
+        let mut ctx: HashMap<String, MemberContext> = HashMap::new();
+        let mut cc = ConfChangeV2::default();
+        for c in changes {
+            if c.id == 0 {
+                return Err(invalid("member id 0 is not allowed".into()));
+            }
+            let is_voter = cs.voters.contains(&c.id);
+            let is_learner = cs.learners.contains(&c.id);
+            let t = match c.kind {
+                ChangeKind::AddVoter => {
+                    if is_voter {
+                        return Err(invalid(format!("member {} is already a voter", c.id)));
+                    }
+                    if is_learner {
+                        let p = self.raw.raft.prs().get(c.id);
+                        let ok = p.is_some_and(|p| {
+                            p.state == ProgressState::Replicate && p.matched + CAUGHT_UP >= last
+                        });
+                        if !ok {
+                            let m = p.map(|p| p.matched).unwrap_or(0);
+                            return Err(invalid(format!(
+                                "learner {} has not caught up (match {m} of {last}); promote it later",
+                                c.id
+                            )));
+                        }
+                    }
+                    voters.push(c.id);
+                    ConfChangeType::AddNode
+                }
+                ChangeKind::AddLearner => {
+                    if is_voter || is_learner {
+                        return Err(invalid(format!("member {} is already a member", c.id)));
+                    }
+                    ConfChangeType::AddLearnerNode
+                }
+                ChangeKind::Remove => {
+                    if !is_voter && !is_learner {
+                        return Err(invalid(format!(
+                            "member {} is not a member of this cluster",
+                            c.id
+                        )));
+                    }
+                    if c.id == self.cfg.id {
+                        return Err(invalid(format!(
+                            "member {} is the leader: transfer leadership before removing it",
+                            c.id
+                        )));
+                    }
+                    voters.retain(|v| *v != c.id);
+                    ConfChangeType::RemoveNode
+                }
+            };
+            let mut s = ConfChangeSingle::default();
+            s.set_change_type(t);
+            s.node_id = c.id;
+            cc.mut_changes().push(s);
+            if !c.peer.is_empty() || !c.api.is_empty() {
+                ctx.insert(
+                    c.id.to_string(),
+                    MemberContext {
+                        peer: c.peer.clone(),
+                        api: c.api.clone(),
+                    },
+                );
+            }
+        }
+        if voters.is_empty() {
+            return Err(invalid("that would remove the last voter".into()));
+        }
+        // Several changes at once, or a change that leaves a single voter from two (raft-rs-notes
+        // §3: the survivor can be stranded), go through joint consensus.
+        let shrink_to_one = cs.voters.len() == 2 && voters.len() == 1;
+        if changes.len() > 1 || shrink_to_one {
+            cc.set_transition(ConfChangeTransition::Implicit);
+        }
+        cc.context = serde_json::to_vec(&ctx).unwrap_or_default().into();
+        Ok(cc)
+    }
+
+    fn housekeeping(&mut self) {
+        // A fresh cluster's lowest member campaigns at once rather than waiting out an
+        // election timeout; pre-vote keeps retries from inflating the term.
+        if self.fresh
+            && self.leader == 0
+            && self.raw.raft.promotable()
+            && self.last_campaign.elapsed() > Duration::from_millis(150)
+        {
+            let lowest = self.conf_state.voters.iter().min().copied();
+            if lowest == Some(self.cfg.id) && self.applied >= self.raw.raft.raft_log.committed {
+                self.last_campaign = Instant::now();
+                let _ = self.raw.campaign();
+            }
+        }
+        if self.leader != 0 {
+            self.fresh = false;
+        }
+        // Leave a joint configuration ourselves if raft-rs's auto-leave was lost (etcd#12136).
+        if self.role == StateRole::Leader && self.last_leave.elapsed() > Duration::from_millis(500)
+        {
+            let cs = self.raw.raft.prs().conf().to_conf_state();
+            if !cs.voters_outgoing.is_empty()
+                && self.raw.raft.pending_conf_index <= self.applied
+                && self.conf_pending.is_none()
+            {
+                self.last_leave = Instant::now();
+                tracing::info!("proposing to leave the joint configuration");
+                let _ = self
+                    .raw
+                    .propose_conf_change(vec![], ConfChangeV2::default());
+            }
+        }
+        // Drop waiters whose clients gave up.
+        self.puts.retain(|_, r| !r.is_closed());
+        self.deletes.retain(|_, r| !r.is_closed());
+        self.reads.retain(|_, r| !r.reply.is_closed());
+    }
+
+    fn on_ready(&mut self) -> Result<(), NodeError> {
+        if !self.raw.has_ready() {
+            return Ok(());
+        }
+        let mut rd = self.raw.ready();
+        if let Some(ss) = rd.ss() {
+            let (role, leader) = (ss.raft_state, ss.leader_id);
+            if leader != self.leader || role != self.role {
+                tracing::info!(
+                    "member {}: {:?}, leader {leader}, term {}",
+                    self.cfg.id,
+                    role,
+                    self.raw.raft.term
+                );
+                if self.leader != leader {
+                    // raft-rs drops pending reads on a leader change.
+                    for (_, r) in self.reads.drain() {
+                        let _ = r.reply.send(Err(NodeError::Dropped {
+                            reason: "the leader changed".into(),
+                        }));
+                    }
+                }
+            }
+            self.role = role;
+            self.leader = leader;
+        }
+        if !rd.messages().is_empty() {
+            self.transport.send(rd.take_messages());
+        }
+        if !rd.snapshot().is_empty() {
+            self.install_snapshot(rd.snapshot().clone())?;
+        }
+        let committed = rd.take_committed_entries();
+        self.apply(committed)?;
+        for rs in rd.take_read_states() {
+            if let Some(r) = self.reads.remove(rs.request_ctx.as_slice()) {
+                self.ready_reads.push_back((rs.index, r));
+            }
+        }
+        let entries = rd.take_entries();
+        let hs = rd.hs().cloned();
+        if !entries.is_empty() || hs.is_some() {
+            let ours: Vec<raftpb::Entry<'static>> = entries
+                .iter()
+                .map(convert::entry_from_raft)
+                .collect::<Result<_, _>>()
+                .map_err(map_err)?;
+            let h = hs
+                .as_ref()
+                .map(convert::hard_state_from_raft)
+                .unwrap_or_else(|| convert::hard_state_from_raft(&self.store.hard_state()));
+            self.writer.save(&h, &ours).map_err(map_err)?;
+            self.store.append(&entries);
+            if let Some(hs) = hs {
+                self.store.set_hard_state(hs);
+            }
+        }
+        if !rd.persisted_messages().is_empty() {
+            self.transport.send(rd.take_persisted_messages());
+        }
+        let mut light = self.raw.advance(rd);
+        if let Some(c) = light.commit_index() {
+            self.store.set_commit(c);
+        }
+        self.transport.send(light.take_messages());
+        self.apply(light.take_committed_entries())?;
+        self.raw.advance_apply();
+        self.serve_reads();
+        self.maybe_snapshot()?;
+        Ok(())
+    }
+
+    fn install_snapshot(&mut self, s: eraftpb::Snapshot) -> Result<(), NodeError> {
+        let m = s.get_metadata();
+        let kv = if s.data.is_empty() {
+            Kv::new()
+        } else {
+            Kv::from_snapshot_data(&s.data).map_err(map_err)?
+        };
+        let ours = raftpb::Snapshot {
+            data: Some(s.data.to_vec()),
+            metadata: raftpb::SnapshotMetadata {
+                conf_state: convert::conf_state_from_raft(m.get_conf_state()),
+                index: m.index,
+                term: m.term,
+                extra: Vec::new(),
+            },
+            extra: Vec::new(),
+        };
+        // etcd's order: the .snap first, then the WAL record that makes it usable.
+        snap::write(&disk::snap_dir(&self.cfg.data_dir), &ours).map_err(map_err)?;
+        let rec = WalSnapshot {
+            index: m.index,
+            term: m.term,
+            conf_state: Some(ours.metadata.conf_state.clone()),
+            extra: Vec::new(),
+        };
+        self.writer.save_snapshot(&rec).map_err(map_err)?;
+        tracing::info!(
+            "member {}: installed snapshot {} (term {}) from the leader",
+            self.cfg.id,
+            m.index,
+            m.term
+        );
+        self.store.apply_snapshot(s.clone());
+        self.kv = kv;
+        for mem in self.kv.members() {
+            if !mem.peer.is_empty() {
+                self.transport.set_peer(mem.id, &mem.peer);
+            }
+        }
+        self.conf_state = m.get_conf_state().clone();
+        self.applied = m.index;
+        self.last_snapshot = m.index;
+        Ok(())
+    }
+
+    fn apply(&mut self, entries: Vec<eraftpb::Entry>) -> Result<(), NodeError> {
+        for e in entries {
+            if e.index <= self.applied {
+                continue;
+            }
+            match e.get_entry_type() {
+                EntryType::EntryNormal => self.apply_normal(&e),
+                EntryType::EntryConfChange => {
+                    let mut cc = eraftpb::ConfChange::default();
+                    cc.merge_from_bytes(&e.data).map_err(map_err)?;
+                    let ctx: MemberContext =
+                        serde_json::from_slice(&cc.context).unwrap_or_default();
+                    let mut ctxs = HashMap::new();
+                    ctxs.insert(cc.node_id.to_string(), ctx);
+                    let v2 = raft_proto::ConfChangeI::into_v2(cc);
+                    self.apply_conf(e.index, &v2, ctxs);
+                }
+                EntryType::EntryConfChangeV2 => {
+                    // An empty one leaves the joint configuration (raft-rs-notes §3): never skip it.
+                    let mut cc = ConfChangeV2::default();
+                    if !e.data.is_empty() {
+                        cc.merge_from_bytes(&e.data).map_err(map_err)?;
+                    }
+                    let ctxs: HashMap<String, MemberContext> =
+                        serde_json::from_slice(&cc.context).unwrap_or_default();
+                    self.apply_conf(e.index, &cc, ctxs);
+                }
+            }
+            self.applied = e.index;
+            if let Some((idx, _)) = &self.conf_pending
+                && *idx == e.index
+            {
+                // Our conf change proposal was turned into something else (raft-rs does that
+                // silently when it cannot accept it).
+                if let Some((_, reply)) = self.conf_pending.take() {
+                    let _ = reply.send(Err(NodeError::Dropped {
+                        reason: "the conf change was not accepted".into(),
+                    }));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_normal(&mut self, e: &eraftpb::Entry) {
+        if e.data.is_empty() {
+            return;
+        }
+        let Some(Ok(cmd)) = Command::from_entry_data(&e.data) else {
+            tracing::warn!("entry {}: data raftctl cannot decode; skipped", e.index);
+            return;
+        };
+        let res = self.kv.apply(&cmd);
+        match &cmd.op {
+            Some(Op::Put(_)) => {
+                if let Some(r) = self.puts.remove(&cmd.request_id) {
+                    let _ = r.send(Ok(e.index));
+                }
+            }
+            Some(Op::Delete(_)) => {
+                if let Some(r) = self.deletes.remove(&cmd.request_id) {
+                    let existed = matches!(res, Applied::Deleted(true));
+                    let _ = r.send(Ok(existed));
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn apply_conf(&mut self, index: u64, cc: &ConfChangeV2, ctxs: HashMap<String, MemberContext>) {
+        match self.raw.apply_conf_change(cc) {
+            Ok(cs) => {
+                for c in cc.get_changes() {
+                    let id = c.node_id;
+                    match c.get_change_type() {
+                        ConfChangeType::AddNode | ConfChangeType::AddLearnerNode => {
+                            let ctx = ctxs.get(&id.to_string()).cloned().unwrap_or_default();
+                            if !ctx.peer.is_empty() {
+                                self.transport.set_peer(id, &ctx.peer);
+                            }
+                            let known = self.kv.members().find(|m| m.id == id).cloned();
+                            let peer = if ctx.peer.is_empty() {
+                                known.as_ref().map(|m| m.peer.clone()).unwrap_or_default()
+                            } else {
+                                ctx.peer
+                            };
+                            let api = if ctx.api.is_empty() {
+                                known.map(|m| m.api).unwrap_or_default()
+                            } else {
+                                ctx.api
+                            };
+                            self.kv.set_member(id, Some(Member { id, peer, api }));
+                        }
+                        ConfChangeType::RemoveNode => {
+                            self.kv.set_member(id, None);
+                            if id == self.cfg.id {
+                                tracing::warn!("member {id} was removed from the cluster");
+                            } else {
+                                self.transport.remove_peer(id);
+                            }
+                        }
+                    }
+                }
+                tracing::info!(
+                    "member {}: membership at {index}: voters {:?} learners {:?} outgoing {:?}",
+                    self.cfg.id,
+                    cs.voters,
+                    cs.learners,
+                    cs.voters_outgoing
+                );
+                self.conf_state = cs.clone();
+                if let Some((idx, _)) = &self.conf_pending
+                    && *idx == index
+                    && let Some((_, reply)) = self.conf_pending.take()
+                {
+                    let _ = reply.send(Ok(membership(&cs, index)));
+                }
+            }
+            Err(e) => {
+                // Deterministic on every member: the change is a no-op.
+                tracing::warn!("conf change at {index} not applied: {e}");
+                if let Some((idx, _)) = &self.conf_pending
+                    && *idx == index
+                    && let Some((_, reply)) = self.conf_pending.take()
+                {
+                    let _ = reply.send(Err(NodeError::Invalid {
+                        reason: e.to_string(),
+                    }));
+                }
+            }
+        }
+    }
+
+    fn serve_reads(&mut self) {
+        while let Some((index, _)) = self.ready_reads.front() {
+            if *index > self.applied {
+                break;
+            }
+            if let Some((_, r)) = self.ready_reads.pop_front() {
+                let _ = r.reply.send(Ok(self.kv.get(&r.key).map(<[u8]>::to_vec)));
+            }
+        }
+    }
+
+    /// Every `snapshot_count` applied entries: write the KV state as a `.snap`, then the WAL
+    /// record, then compact the in-memory log and release old segments and snapshots.
+    fn maybe_snapshot(&mut self) -> Result<(), NodeError> {
+        if self.applied < self.last_snapshot + self.cfg.snapshot_count {
+            return Ok(());
+        }
+        let index = self.applied;
+        let term = self.store.term(index).map_err(map_err)?;
+        let cs = self.raw.raft.prs().conf().to_conf_state();
+        let data = self.kv.snapshot_data();
+        let ours = raftpb::Snapshot {
+            data: Some(data.clone()),
+            metadata: raftpb::SnapshotMetadata {
+                conf_state: convert::conf_state_from_raft(&cs),
+                index,
+                term,
+                extra: Vec::new(),
+            },
+            extra: Vec::new(),
+        };
+        let dir = disk::snap_dir(&self.cfg.data_dir);
+        snap::write(&dir, &ours).map_err(map_err)?;
+        let rec = WalSnapshot {
+            index,
+            term,
+            conf_state: Some(ours.metadata.conf_state.clone()),
+            extra: Vec::new(),
+        };
+        self.writer.save_snapshot(&rec).map_err(map_err)?;
+        let mut s = eraftpb::Snapshot {
+            data: data.into(),
+            ..Default::default()
+        };
+        s.set_metadata(convert::snapshot_metadata_to_raft(&ours.metadata));
+        self.store.set_snapshot(s);
+        self.last_snapshot = index;
+        let compact_to = index.saturating_sub(CATCH_UP_ENTRIES);
+        if compact_to > 0 {
+            self.store.compact(compact_to, cs);
+        }
+        self.writer.release_to(index).map_err(map_err)?;
+        purge_snaps(&dir, KEEP_SNAPS);
+        tracing::info!(
+            "member {}: snapshot at {index} (term {term}), log compacted to {compact_to}",
+            self.cfg.id
+        );
+        Ok(())
+    }
+
+    fn fail_all(&mut self, e: NodeError) {
+        for (_, r) in self.puts.drain() {
+            let _ = r.send(Err(e.clone()));
+        }
+        for (_, r) in self.deletes.drain() {
+            let _ = r.send(Err(e.clone()));
+        }
+        for (_, r) in self.reads.drain() {
+            let _ = r.reply.send(Err(e.clone()));
+        }
+        if let Some((_, r)) = self.conf_pending.take() {
+            let _ = r.send(Err(e.clone()));
+        }
+        if let Some((_, _, _, r)) = self.transfer.take() {
+            let _ = r.send(Err(e));
+        }
+    }
+
+    fn publish(&mut self) {
+        let r = &self.raw.raft;
+        let cs = r.prs().conf().to_conf_state();
+        let sorted = |mut v: Vec<u64>| {
+            v.sort_unstable();
+            v
+        };
+        let (first, last) = self.store.first_and_last();
+        let progress = if r.state == StateRole::Leader {
+            let mut v: Vec<PeerProgress> = r
+                .prs()
+                .iter()
+                .map(|(id, p)| PeerProgress {
+                    id: *id,
+                    matched: p.matched,
+                    next: p.next_idx,
+                    state: match p.state {
+                        ProgressState::Probe => "probe",
+                        ProgressState::Replicate => "replicate",
+                        ProgressState::Snapshot => "snapshot",
+                    }
+                    .into(),
+                    recent_active: p.recent_active,
+                    paused: p.is_paused(),
+                    inflight: p.ins.count() as u64,
+                    pending_snapshot: p.pending_snapshot,
+                })
+                .collect();
+            v.sort_by_key(|p| p.id);
+            v
+        } else {
+            Vec::new()
+        };
+        let st = NodeStatus {
+            id: self.cfg.id,
+            api: self.cfg.listen_api.clone(),
+            peer: self.cfg.listen_peer.clone(),
+            reachable: true,
+            role: match r.state {
+                StateRole::Leader => "leader",
+                StateRole::Follower => "follower",
+                StateRole::Candidate => "candidate",
+                StateRole::PreCandidate => "pre_candidate",
+            }
+            .into(),
+            term: r.term,
+            leader: r.leader_id,
+            commit: r.raft_log.committed,
+            applied: self.applied,
+            first_index: first,
+            last_index: last,
+            snapshot_index: self.store.snapshot_index(),
+            voters: sorted(cs.voters.clone()),
+            learners: sorted(cs.learners.clone()),
+            voters_outgoing: sorted(cs.voters_outgoing.clone()),
+            learners_next: sorted(cs.learners_next.clone()),
+            progress,
+            cluster_id: format!("{:x}", self.cluster_id),
+            keys: self.kv.len() as u64,
+        };
+        if **self.status_tx.borrow() != st {
+            let _ = self.status_tx.send(Arc::new(st));
+        }
+    }
+}
+
+fn membership(cs: &eraftpb::ConfState, index: u64) -> Membership {
+    let sorted = |v: &[u64]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    Membership {
+        voters: sorted(&cs.voters),
+        learners: sorted(&cs.learners),
+        voters_outgoing: sorted(&cs.voters_outgoing),
+        learners_next: sorted(&cs.learners_next),
+        index,
+    }
+}
+
+/// Keeps the newest `keep` `.snap` files.
+fn purge_snaps(dir: &std::path::Path, keep: usize) {
+    let mut files = snap::list(dir).unwrap_or_default();
+    files.sort();
+    if files.len() > keep {
+        for f in &files[..files.len() - keep] {
+            if let Err(e) = std::fs::remove_file(f) {
+                tracing::warn!("{}: {e}", f.display());
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! What a node publishes about itself: the status object of design.md (`status -o json`).
+
+use serde::{Deserialize, Serialize};
+
+/// One peer's replication progress, as the leader sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerProgress {
+    pub id: u64,
+    #[serde(rename = "match")]
+    pub matched: u64,
+    pub next: u64,
+    /// `probe`, `replicate` or `snapshot`.
+    pub state: String,
+    pub recent_active: bool,
+    pub paused: bool,
+    pub inflight: u64,
+    /// The snapshot index being sent, in the `snapshot` state.
+    #[serde(default)]
+    pub pending_snapshot: u64,
+}
+
+/// A node's Raft state, as `GET /status` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NodeStatus {
+    pub id: u64,
+    pub api: String,
+    #[serde(default)]
+    pub peer: String,
+    pub reachable: bool,
+    /// `leader`, `follower`, `candidate` or `pre_candidate`.
+    pub role: String,
+    pub term: u64,
+    /// 0 when no leader is known.
+    pub leader: u64,
+    pub commit: u64,
+    pub applied: u64,
+    pub first_index: u64,
+    pub last_index: u64,
+    pub snapshot_index: u64,
+    pub voters: Vec<u64>,
+    pub learners: Vec<u64>,
+    #[serde(default)]
+    pub voters_outgoing: Vec<u64>,
+    #[serde(default)]
+    pub learners_next: Vec<u64>,
+    /// Per-peer progress; only on the leader.
+    #[serde(default)]
+    pub progress: Vec<PeerProgress>,
+    #[serde(default)]
+    pub cluster_id: String,
+    /// Keys in the KV store.
+    #[serde(default)]
+    pub keys: u64,
+}
