@@ -50,6 +50,9 @@ pub struct NodeArgs {
     /// Accept fault injection (drop, delay, partition) through the API.
     #[arg(long)]
     pub allow_faults: bool,
+    /// Entries kept in memory behind a snapshot for slow followers (etcd's 5000).
+    #[arg(long, value_name = "N", default_value_t = 5_000, hide = true)]
+    pub catch_up_entries: u64,
     /// WAL segment size in bytes (etcd's is 64,000,000; tests use less).
     #[arg(long, value_name = "BYTES", default_value_t = 64_000_000, hide = true)]
     pub segment_size: u64,

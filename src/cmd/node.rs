@@ -60,6 +60,7 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
         heartbeat_tick: a.heartbeat_tick,
         allow_faults: a.allow_faults,
         segment_size: a.segment_size,
+        catch_up_entries: a.catch_up_entries,
     };
     if cfg.election_tick <= cfg.heartbeat_tick {
         bail!(UsageError(

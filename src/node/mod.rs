@@ -40,6 +40,8 @@ pub struct NodeConfig {
     pub allow_faults: bool,
     /// WAL segment size (etcd's 64,000,000 unless a test lowers it).
     pub segment_size: u64,
+    /// Entries kept behind a snapshot for slow followers (etcd's SnapshotCatchUpEntries).
+    pub catch_up_entries: u64,
 }
 
 impl NodeConfig {

@@ -30,8 +30,6 @@ use crate::storage::WalStorage;
 use crate::transport::{Inbound, Transport};
 use crate::wal::writer::WriterOptions;
 
-/// Entries kept behind a snapshot for slow followers (etcd's SnapshotCatchUpEntries).
-const CATCH_UP_ENTRIES: u64 = 5_000;
 /// `.snap` files kept.
 const KEEP_SNAPS: usize = 5;
 /// A learner is caught up when its match is within this many entries of the leader's log.
@@ -976,7 +974,7 @@ impl RaftLoop {
         s.set_metadata(convert::snapshot_metadata_to_raft(&ours.metadata));
         self.store.set_snapshot(s);
         self.last_snapshot = index;
-        let compact_to = index.saturating_sub(CATCH_UP_ENTRIES);
+        let compact_to = index.saturating_sub(self.cfg.catch_up_entries);
         if compact_to > 0 {
             self.store.compact(compact_to, cs);
         }

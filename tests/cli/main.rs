@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cluster;
 mod damage;
 mod etcd_fixtures;
 mod generated;
+mod harness;
 mod oracle;
 mod props;
 mod util;

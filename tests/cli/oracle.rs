@@ -11,8 +11,13 @@ use serde_json::Value;
 use crate::damage::{entry, metadata};
 use crate::util::{raftctl, walorcl_run};
 
-fn ours(dir: &Path) -> (Vec<(u64, u64, String, String)>, Value) {
-    let r = raftctl(["-o", "json", "wal", "dump", &dir.display().to_string()]);
+fn ours(dir: &Path, from_snap: bool) -> (Vec<(u64, u64, String, String)>, Value) {
+    let d = dir.display().to_string();
+    let mut args = vec!["-o", "json", "wal", "dump", d.as_str()];
+    if from_snap {
+        args.push("--from-snap");
+    }
+    let r = raftctl(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines = r.json_lines();
     let e = lines
@@ -36,10 +41,18 @@ fn ours(dir: &Path) -> (Vec<(u64, u64, String, String)>, Value) {
     (e, hs)
 }
 
-fn etcds(dir: &Path) -> (Vec<(u64, u64, String, String)>, Value) {
+fn etcds(dir: &Path, from_snap: bool) -> (Vec<(u64, u64, String, String)>, Value) {
     let state = tempfile::NamedTempFile::new().unwrap();
     let sp = state.path().display().to_string();
-    let r = walorcl_run(&["entries", "-state", &sp, &dir.display().to_string()]);
+    let from = if from_snap { "snap" } else { "zero" };
+    let r = walorcl_run(&[
+        "entries",
+        "-from",
+        from,
+        "-state",
+        &sp,
+        &dir.display().to_string(),
+    ]);
     assert_eq!(r.code, 0, "walorcl: {}", r.stderr);
     let e = r
         .json_lines()
@@ -60,9 +73,16 @@ fn etcds(dir: &Path) -> (Vec<(u64, u64, String, String)>, Value) {
     (e, st["hardstate"].clone())
 }
 
-fn assert_same(dir: &Path) -> usize {
-    let (oe, ohs) = ours(dir);
-    let (ee, ehs) = etcds(dir);
+/// raftctl and etcd's wal package read the same entries and HardState from `dir`, from the
+/// beginning of the log.
+pub fn assert_same(dir: &Path) -> usize {
+    assert_same_from(dir, false)
+}
+
+/// The same, starting after the newest `.snap` when `from_snap` (as etcd does on start).
+pub fn assert_same_from(dir: &Path, from_snap: bool) -> usize {
+    let (oe, ohs) = ours(dir, from_snap);
+    let (ee, ehs) = etcds(dir, from_snap);
     assert_eq!(oe, ee);
     for k in ["term", "vote", "commit"] {
         assert_eq!(ohs[k], ehs[k], "hard state {k}");

@@ -1,0 +1,182 @@
+//! Real 3-node clusters: election, replication, failover, restart, snapshots, membership.
+//! Pitfalls of raft-rs-notes.md §7 that apply are named where a test covers them.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::harness::{TestCluster, wait_until};
+
+#[test]
+fn three_nodes_elect_and_replicate() {
+    let c = TestCluster::start(3, &[]);
+    let leader = c.wait_for_leader();
+    let follower = (1..=3).find(|&i| i != leader).unwrap_or(1);
+    // A write through a follower is forwarded by raft and acknowledged once applied there.
+    let idx = c.put(follower, "greeting", "hello");
+    for id in 1..=3 {
+        assert_eq!(
+            c.get(id, "greeting", false).as_deref(),
+            Some("hello"),
+            "linearizable read on {id}"
+        );
+    }
+    c.wait_applied(idx);
+    for id in 1..=3 {
+        assert_eq!(
+            c.get(id, "greeting", true).as_deref(),
+            Some("hello"),
+            "serializable read on {id}"
+        );
+        assert_eq!(c.get(id, "missing", true), None);
+    }
+    let s = c.status(leader).expect("status");
+    assert_eq!(s.voters, [1, 2, 3]);
+    assert_eq!(s.progress.len(), 3);
+    assert!(
+        s.progress.iter().all(|p| p.matched >= idx),
+        "{:?}",
+        s.progress
+    );
+    c.stop_and_check();
+}
+
+/// Every acknowledged write survives a kill -9 of the leader in the middle of writing.
+#[test]
+fn leader_killed_under_writes_loses_no_acknowledged_write() {
+    let mut c = TestCluster::start(3, &[]);
+    let leader = c.wait_for_leader();
+    let others: Vec<u64> = (1..=3).filter(|&i| i != leader).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let endpoints: Vec<String> = others.iter().map(|&i| c.member(i).api.clone()).collect();
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("rt");
+            let client =
+                raftctl::api::client::Client::new(&endpoints[0], std::time::Duration::from_secs(8));
+            let mut acked = Vec::new();
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) || acked.len() < 20 {
+                n += 1;
+                let key = format!("w{n}");
+                if rt
+                    .block_on(client.put(&key, key.clone().into_bytes(), n))
+                    .is_ok()
+                {
+                    acked.push(key);
+                }
+                if n > 5000 {
+                    break;
+                }
+            }
+            acked
+        })
+    };
+    wait_until("some writes before the kill", || {
+        c.status(others[0]).filter(|s| s.applied > 20).map(|_| ())
+    });
+    c.kill(leader);
+    let new_leader = c.wait_for_leader();
+    assert_ne!(new_leader, leader);
+    // Keep writing under the new leader for a moment.
+    let target = c.status(new_leader).expect("status").applied + 10;
+    wait_until("writes under the new leader", || {
+        c.status(new_leader)
+            .filter(|s| s.applied >= target)
+            .map(|_| ())
+    });
+    stop.store(true, Ordering::Relaxed);
+    let acked = writer.join().expect("writer");
+    assert!(acked.len() >= 20);
+    for key in &acked {
+        assert_eq!(
+            c.get(new_leader, key, false).as_deref(),
+            Some(key.as_str()),
+            "acknowledged {key} lost"
+        );
+    }
+    // The old leader comes back from its data dir and catches up.
+    c.spawn(leader);
+    let last = c.status(new_leader).expect("status").commit;
+    c.wait_applied(last);
+    assert_eq!(
+        c.get(leader, &acked[acked.len() - 1], true).as_deref(),
+        Some(acked[acked.len() - 1].as_str())
+    );
+    c.stop_and_check();
+}
+
+#[test]
+fn restarted_member_keeps_its_state() {
+    let mut c = TestCluster::start(3, &[]);
+    let leader = c.wait_for_leader();
+    for i in 0..30 {
+        c.put(leader, &format!("k{i}"), &format!("v{i}"));
+    }
+    let victim = (1..=3).find(|&i| i != leader).unwrap_or(1);
+    let before = c.status(victim).expect("status");
+    c.stop(victim);
+    c.put(leader, "while-down", "x");
+    c.spawn(victim);
+    wait_until("the restarted member to catch up", || {
+        c.status(victim)
+            .filter(|s| s.applied > before.applied)
+            .map(|_| ())
+    });
+    assert_eq!(c.get(victim, "k29", true).as_deref(), Some("v29"));
+    assert_eq!(c.get(victim, "while-down", false).as_deref(), Some("x"));
+    let after = c.status(victim).expect("status");
+    assert!(after.term >= before.term);
+    c.stop_and_check();
+}
+
+/// Pitfalls 9 and 18: a follower cut off past a compaction gets a snapshot (its status is
+/// reported, so it is not left paused) and applies after it.
+#[test]
+fn partitioned_member_catches_up_by_snapshot() {
+    let mut c = TestCluster::start(
+        3,
+        &[
+            "--snapshot-count",
+            "40",
+            "--catch-up-entries",
+            "5",
+            "--allow-faults",
+        ],
+    );
+    let leader = c.wait_for_leader();
+    let lagging = (1..=3).find(|&i| i != leader).unwrap_or(1);
+    let others: Vec<u64> = (1..=3).filter(|&i| i != lagging).collect();
+    let cut = raftctl::transport::Faults {
+        partition: others.clone(),
+        ..Default::default()
+    };
+    c.block(c.client(lagging).faults(Some(&cut)))
+        .expect("partition");
+    for i in 0..120 {
+        c.put(leader, &format!("p{i}"), "v");
+    }
+    let ls = c.status(leader).expect("status");
+    assert!(
+        ls.first_index > c.status(lagging).expect("status").last_index + 1,
+        "the leader compacted past the lagging member: {ls:?}"
+    );
+    c.block(
+        c.client(lagging)
+            .faults(Some(&raftctl::transport::Faults::default())),
+    )
+    .expect("heal");
+    c.wait_applied(ls.commit);
+    let s = c.status(lagging).expect("status");
+    assert!(s.snapshot_index >= 40, "installed a snapshot: {s:?}");
+    assert_eq!(c.get(lagging, "p119", true).as_deref(), Some("v"));
+    // Restart it: it comes back from the snapshot plus its WAL.
+    c.stop(lagging);
+    c.spawn(lagging);
+    c.wait_applied(ls.commit);
+    assert_eq!(c.get(lagging, "p0", true).as_deref(), Some("v"));
+    c.stop_and_check();
+}
