@@ -113,6 +113,8 @@ pub struct RaftLoop {
     reads: HashMap<Vec<u8>, PendingRead>,
     ready_reads: VecDeque<(u64, PendingRead)>,
     conf_pending: Option<(u64, super::Reply<Membership>)>,
+    /// Members removed by a joint change that are still in its outgoing half.
+    removed: Vec<u64>,
     transfer: Option<(u64, u64, Instant, super::Reply<Transferred>)>,
     fresh: bool,
     last_campaign: Instant,
@@ -220,6 +222,7 @@ impl RaftLoop {
             reads: HashMap::new(),
             ready_reads: VecDeque::new(),
             conf_pending: None,
+            removed: Vec::new(),
             transfer: None,
             fresh,
             last_campaign: Instant::now() - Duration::from_secs(10),
@@ -234,6 +237,7 @@ impl RaftLoop {
     pub fn run(&mut self, rx: Receiver<Msg>) {
         let mut next_tick = Instant::now() + self.cfg.tick;
         let mut last_status = Instant::now() - Duration::from_secs(1);
+        let mut published = (self.role, self.leader);
         loop {
             let wait = next_tick.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
@@ -262,11 +266,15 @@ impl RaftLoop {
                 tracing::error!("member {} stops: {e}", self.cfg.id);
                 self.stopping = true;
             }
-            self.check_transfer();
-            if last_status.elapsed() >= Duration::from_millis(20) {
+            // Status is published at most every 20 ms, and at once when leadership moves (so a
+            // caller told a transfer is done sees it in the status too).
+            let moved = (self.role, self.leader) != published;
+            if moved || last_status.elapsed() >= Duration::from_millis(20) {
                 self.publish();
                 last_status = Instant::now();
+                published = (self.role, self.leader);
             }
+            self.check_transfer();
             if self.stopping {
                 let _ = self.writer.sync();
                 self.fail_all(NodeError::Stopped);
@@ -656,20 +664,28 @@ impl RaftLoop {
         if self.leader != 0 {
             self.fresh = false;
         }
-        // Leave a joint configuration ourselves if raft-rs's auto-leave was lost (etcd#12136).
-        if self.role == StateRole::Leader && self.last_leave.elapsed() > Duration::from_millis(500)
-        {
-            let cs = self.raw.raft.prs().conf().to_conf_state();
-            if !cs.voters_outgoing.is_empty()
-                && self.raw.raft.pending_conf_index <= self.applied
-                && self.conf_pending.is_none()
-            {
-                self.last_leave = Instant::now();
-                tracing::info!("proposing to leave the joint configuration");
-                let _ = self
-                    .raw
-                    .propose_conf_change(vec![], ConfChangeV2::default());
-            }
+        // Leave a joint configuration ourselves if raft-rs's auto-leave was lost (etcd#12136):
+        // the leader is joint, nothing is pending, and it has stayed so for a while.
+        let joint = !self
+            .raw
+            .raft
+            .prs()
+            .conf()
+            .to_conf_state()
+            .voters_outgoing
+            .is_empty();
+        let idle = self.raw.raft.pending_conf_index <= self.applied && self.conf_pending.is_none();
+        if !(joint && idle && self.role == StateRole::Leader) {
+            self.last_leave = Instant::now();
+        } else if self.last_leave.elapsed() > self.cfg.tick * self.cfg.election_tick as u32 {
+            self.last_leave = Instant::now();
+            tracing::info!(
+                "member {}: the joint configuration was not left; proposing to leave it",
+                self.cfg.id
+            );
+            let _ = self
+                .raw
+                .propose_conf_change(vec![], ConfChangeV2::default());
         }
         // Drop waiters whose clients gave up.
         self.puts.retain(|_, r| !r.is_closed());
@@ -891,10 +907,37 @@ impl RaftLoop {
                             self.kv.set_member(id, None);
                             if id == self.cfg.id {
                                 tracing::warn!("member {id} was removed from the cluster");
-                            } else {
-                                self.transport.remove_peer(id);
                             }
                         }
+                    }
+                }
+                // A removed voter stays in the outgoing half of a joint configuration until it
+                // is left: its link goes only once no part of the config names it.
+                let in_config = |id: &u64| {
+                    cs.voters.contains(id)
+                        || cs.voters_outgoing.contains(id)
+                        || cs.learners.contains(id)
+                        || cs.learners_next.contains(id)
+                };
+                for id in self
+                    .removed
+                    .iter()
+                    .copied()
+                    .filter(|id| !in_config(id))
+                    .collect::<Vec<_>>()
+                {
+                    self.removed.retain(|r| *r != id);
+                    if id != self.cfg.id {
+                        self.transport.remove_peer(id);
+                    }
+                }
+                for c in cc.get_changes() {
+                    if c.get_change_type() == ConfChangeType::RemoveNode && in_config(&c.node_id) {
+                        self.removed.push(c.node_id);
+                    } else if c.get_change_type() == ConfChangeType::RemoveNode
+                        && c.node_id != self.cfg.id
+                    {
+                        self.transport.remove_peer(c.node_id);
                     }
                 }
                 tracing::info!(

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use raftctl::node::{Change, ChangeKind};
+
 use crate::harness::{TestCluster, wait_until};
 
 #[test]
@@ -178,5 +180,146 @@ fn partitioned_member_catches_up_by_snapshot() {
     c.spawn(lagging);
     c.wait_applied(ls.commit);
     assert_eq!(c.get(lagging, "p0", true).as_deref(), Some("v"));
+    c.stop_and_check();
+}
+
+fn change(kind: ChangeKind, id: u64, peer: &str, api: &str) -> Change {
+    Change {
+        kind,
+        id,
+        peer: peer.to_string(),
+        api: api.to_string(),
+    }
+}
+
+/// A learner is added, catches up without voting, and is promoted; a promotion that comes
+/// too early, and a second change while one is pending (pitfall 10), are refused.
+#[test]
+fn learner_added_caught_up_and_promoted() {
+    let mut c = TestCluster::start(3, &[]);
+    let leader = c.wait_for_leader();
+    for i in 0..50 {
+        c.put(leader, &format!("k{i}"), "v");
+    }
+    let (peer, api) = c.add_member(4);
+    let lc = c.client(leader);
+    let m = c
+        .block(lc.change(&[change(ChangeKind::AddLearner, 4, &peer, &api)]))
+        .expect("add learner");
+    assert_eq!(
+        (m.voters.clone(), m.learners.clone()),
+        (vec![1, 2, 3], vec![4])
+    );
+    // Before it runs, it cannot be promoted: it has not caught up.
+    let early = c.block(lc.change(&[change(ChangeKind::AddVoter, 4, "", "")]));
+    let e = early.expect_err("promoting a learner that is not running");
+    assert!(e.to_string().contains("has not caught up"), "{e}");
+    c.spawn(4);
+    let commit = c.status(leader).expect("status").commit;
+    c.wait_applied(commit);
+    assert_eq!(c.get(4, "k49", true).as_deref(), Some("v"));
+    let s4 = c.status(4).expect("status");
+    assert_eq!(s4.learners, [4]);
+    wait_until("the learner to replicate", || {
+        c.status(leader)?
+            .progress
+            .iter()
+            .find(|p| p.id == 4)
+            .filter(|p| p.state == "replicate")
+            .map(|_| ())
+    });
+    let m = c
+        .block(lc.change(&[change(ChangeKind::AddVoter, 4, "", "")]))
+        .expect("promote");
+    assert_eq!((m.voters, m.learners), (vec![1, 2, 3, 4], vec![]));
+    // A voter cannot be promoted again.
+    let again = c
+        .block(lc.change(&[change(ChangeKind::AddVoter, 4, "", "")]))
+        .expect_err("promote a voter");
+    assert!(again.to_string().contains("already a voter"), "{again}");
+    c.put(4, "after-promotion", "yes");
+    assert_eq!(c.get(1, "after-promotion", false).as_deref(), Some("yes"));
+    c.stop_and_check();
+}
+
+/// Two voters replaced at once through joint consensus; the joint state is left (the empty
+/// ConfChangeV2 that leaves it is applied, pitfall 11) and the config ends plain.
+#[test]
+fn joint_change_replaces_two_voters() {
+    let mut c = TestCluster::start(3, &[]);
+    let leader = c.wait_for_leader();
+    let old: Vec<u64> = (1..=3).filter(|&i| i != leader).collect();
+    c.put(leader, "before", "1");
+    let (p4, a4) = c.add_member(4);
+    let (p5, a5) = c.add_member(5);
+    c.spawn(4);
+    c.spawn(5);
+    let lc = c.client(leader);
+    let changes = [
+        change(ChangeKind::AddVoter, 4, &p4, &a4),
+        change(ChangeKind::AddVoter, 5, &p5, &a5),
+        change(ChangeKind::Remove, old[0], "", ""),
+        change(ChangeKind::Remove, old[1], "", ""),
+    ];
+    let m = c.block(lc.change(&changes)).expect("joint change");
+    let mut new = vec![leader, 4, 5];
+    new.sort_unstable();
+    assert_eq!(m.voters, new);
+    assert!(
+        !m.voters_outgoing.is_empty(),
+        "entered a joint configuration: {m:?}"
+    );
+    for id in [leader, 4, 5] {
+        wait_until(
+            &format!("member {id} to leave the joint configuration"),
+            || {
+                c.status(id)
+                    .filter(|s| s.voters_outgoing.is_empty() && s.voters == new)
+                    .map(|_| ())
+            },
+        );
+    }
+    for id in old {
+        c.stop(id);
+    }
+    c.put(4, "after", "2");
+    assert_eq!(c.get(5, "before", false).as_deref(), Some("1"));
+    assert_eq!(c.get(leader, "after", false).as_deref(), Some("2"));
+    c.stop_and_check();
+}
+
+/// Pitfall 5: the leader is never removed while it leads; after a transfer it can be.
+#[test]
+fn leader_is_removed_only_after_a_transfer() {
+    let mut c = TestCluster::start(3, &[]);
+    let leader = c.wait_for_leader();
+    let lc = c.client(leader);
+    let e = c
+        .block(lc.change(&[change(ChangeKind::Remove, leader, "", "")]))
+        .expect_err("remove the leader");
+    assert!(e.to_string().contains("transfer leadership"), "{e}");
+    let t = c.block(lc.transfer(None)).expect("transfer");
+    assert_eq!(t.from, leader);
+    assert_ne!(t.to, leader);
+    wait_until("every member to follow the new leader", || {
+        (1..=3)
+            .all(|id| c.status(id).is_some_and(|s| s.leader == t.to))
+            .then_some(())
+    });
+    let m = c
+        .block(
+            c.client(t.to)
+                .change(&[change(ChangeKind::Remove, leader, "", "")]),
+        )
+        .expect("remove old leader");
+    assert!(!m.voters.contains(&leader));
+    c.stop(leader);
+    c.put(t.to, "after-removal", "ok");
+    assert_eq!(c.get(t.to, "after-removal", false).as_deref(), Some("ok"));
+    // Transfer errors: to a non-member, and from a follower.
+    let e = c
+        .block(c.client(t.to).transfer(Some(9)))
+        .expect_err("transfer to a stranger");
+    assert!(e.to_string().contains("not a voter"), "{e}");
     c.stop_and_check();
 }

@@ -41,6 +41,21 @@ pub struct TestCluster {
 
 impl Drop for TestCluster {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The members' last words, to see why.
+            for m in &self.members {
+                if m.child.is_some() {
+                    eprintln!("--- member {} status: {:?}", m.id, self.status(m.id));
+                }
+                let log = std::fs::read_to_string(m.dir.with_extension("log")).unwrap_or_default();
+                // Election chatter hides the story: leave it out.
+                let lines: Vec<&str> = log.lines().filter(|l| !l.contains("vote")).collect();
+                eprintln!("--- member {} ({}), last lines:", m.id, m.dir.display());
+                for l in &lines[lines.len().saturating_sub(25)..] {
+                    eprintln!("{l}");
+                }
+            }
+        }
         for m in &mut self.members {
             if let Some(mut c) = m.child.take() {
                 let _ = c.kill();
