@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_raftctl_global_optspecs
-    string join \n o/output= h/help V/version
+    string join \n o/output= endpoints= h/help V/version
 end
 
 function __fish_raftctl_needs_command
@@ -26,15 +26,64 @@ end
 
 complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_needs_command" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "del" -d 'Delete a key'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "snap" -d 'Read and check etcd-format .snap files'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l id -d 'This member\'s id (a positive integer, unique in the cluster)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l data-dir -d 'Where the WAL and snapshots live (etcd\'s layout: DIR/member/wal, DIR/member/snap)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 'Address to listen on for peers' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-api -d 'Address to serve the HTTP+JSON API on' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l initial-cluster -d 'The cluster\'s members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a fresh data dir, or to find the cluster with --join' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l cluster-id -d 'The cluster id to join (hex, as `raftctl status` shows it); needed with --join' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l snapshot-count -d 'Write a snapshot every this many applied entries' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l election-tick -d 'Ticks without a leader before an election' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l heartbeat-tick -d 'Ticks between the leader\'s heartbeats' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l tick-ms -d 'Length of a tick in milliseconds' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l log-level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG-style filter)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l catch-up-entries -d 'Entries kept in memory behind a snapshot for slow followers (etcd\'s 5000)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l segment-size -d 'WAL segment size in bytes (etcd\'s is 64,000,000; tests use less)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
+json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l join -d 'Join an existing cluster (after `member add`) instead of starting a new one'
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l learner -d 'This member joins as a learner (informational: `member add --learner` decides)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l allow-faults -d 'Accept fault injection (drop, delay, partition) through the API'
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
+json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
+json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
+json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l serializable -d 'Answer from the node\'s local state instead of a linearizable read'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
+json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -f -a "dump" -d 'Print the log\'s entries (and with --raw every physical record)'
@@ -58,22 +107,26 @@ hex\t'The data as hex'
 none\t'No decoding'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l raw -d 'Every physical record with its file, offset and crc; overwritten entries are kept and marked, and reading goes on past a bad record where it can'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l from-snap -d 'Start after the newest readable .snap (as etcd-dump-logs does)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dry-run -d 'Say what would be cut, and change nothing'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l force -d 'Also cut when records after the torn one still check out (etcd would cut them)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Print the log\'s entries (and with --raw every physical record)'
@@ -83,6 +136,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "dump" -d 'Show .snap files: term, index, membership, CRC and the data (etcd\'s v2 store as keys)'
@@ -90,10 +144,12 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Show .snap files: term, index, membership, CRC and the data (etcd\'s v2 store as keys)'
@@ -101,18 +157,25 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_su
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l dir -d 'Write raftctl.1 and raftctl-<command>.1 here instead of printing raftctl.1' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from wal snap completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from wal snap completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from wal snap completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "del" -d 'Delete a key'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from node status put get del wal snap completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from wal" -f -a "dump" -d 'Print the log\'s entries (and with --raw every physical record)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from wal" -f -a "verify" -d 'Check every invariant of the WAL and its .snap files'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from wal" -f -a "repair" -d 'Cut a torn tail exactly where etcd would, keeping the removed bytes beside it'

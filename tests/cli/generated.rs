@@ -1,5 +1,5 @@
 //! completions/ and man/ are generated from the clap definitions and committed; these tests
-//! fail when they are stale. Refresh with `scripts/regenerate` (or the commands it runs).
+//! fail when they are stale. Refresh with `scripts/regenerate`.
 
 use crate::util::{raftctl, repo};
 
@@ -16,7 +16,7 @@ fn completions_are_current() {
             std::fs::read_to_string(repo().join("completions").join(file)).unwrap_or_default();
         assert!(
             committed == r.stdout,
-            "completions/{file} is stale: run `raftctl completions {shell} > completions/{file}`"
+            "completions/{file} is stale: run scripts/regenerate"
         );
     }
 }
@@ -40,12 +40,12 @@ fn man_pages_are_current() {
     committed.sort();
     assert_eq!(
         fresh, committed,
-        "man/ is stale: run `raftctl man --dir man`"
+        "man/ is stale: run scripts/regenerate"
     );
     for f in fresh {
         let a = std::fs::read(tmp.path().join(&f)).unwrap();
         let b = std::fs::read(repo().join("man").join(&f)).unwrap();
-        assert!(a == b, "man/{f} is stale: run `raftctl man --dir man`");
+        assert!(a == b, "man/{f} is stale: run scripts/regenerate");
     }
     assert!(raftctl(["man"]).stdout.contains(".TH raftctl 1"));
 }
