@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod cluster;
 pub mod cmd;
 pub mod kv;
 pub mod node;

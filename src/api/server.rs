@@ -16,6 +16,9 @@ use crate::transport::Faults;
 
 /// How long a request may wait for its answer, retries included.
 const DEADLINE: Duration = Duration::from_secs(5);
+/// How long one attempt of a write waits before it is tried again (with the same request id,
+/// so it applies once): a proposal can be lost on its way to a leader that just died.
+const ATTEMPT: Duration = Duration::from_secs(2);
 
 pub fn router(node: Node) -> Router {
     Router::new()
@@ -145,7 +148,7 @@ async fn kv_put(
                     request_id,
                     reply,
                 },
-                left,
+                left.min(ATTEMPT),
             )
             .await
         }
@@ -170,7 +173,7 @@ async fn kv_delete(
                     request_id,
                     reply,
                 },
-                left,
+                left.min(ATTEMPT),
             )
             .await
         }

@@ -1,5 +1,6 @@
 //! The command line: clap definitions only. Parsing happens here; doing happens in `cmd`.
 
+mod cluster;
 mod node;
 mod wal;
 
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::output::Format;
 
+pub use cluster::{ClusterCommand, LeaderCommand, MemberCommand};
 pub use node::{Endpoints, NodeArgs};
 pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
 
@@ -42,12 +44,31 @@ pub struct Args {
     #[command(flatten)]
     pub endpoints: Endpoints,
 
+    /// The local cluster's directory (cluster.json, data dirs, logs).
+    #[arg(
+        long,
+        env = "RAFTCTL_CLUSTER",
+        global = true,
+        value_name = "DIR",
+        default_value = "raftctl-cluster"
+    )]
+    pub cluster: PathBuf,
+
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start, stop and inspect a local cluster.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+    /// Membership: list, add, remove, promote, joint changes.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Leadership.
+    #[command(subcommand)]
+    Leader(LeaderCommand),
     /// Run one cluster member in the foreground (what `cluster up` starts).
     Node(Box<NodeArgs>),
     /// Show every node's role, term, commit and applied index, and the leader's progress.
@@ -63,6 +84,30 @@ pub enum Command {
     },
     /// Delete a key.
     Del { key: String },
+    /// Load the cluster: concurrent puts (and gets), throughput and latency percentiles.
+    Bench {
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Stop after this many requests (default 10000, unless --duration is given).
+        #[arg(long, value_name = "N", conflicts_with = "duration")]
+        count: Option<u64>,
+        /// Stop after this long (e.g. 10s, 500ms, 2m).
+        #[arg(long, value_name = "D")]
+        duration: Option<HumanDuration>,
+        /// Value size in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 256)]
+        value_size: usize,
+        /// Distinct keys written and read.
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        keys: u64,
+        /// Share of requests that are reads, 0..1.
+        #[arg(long, value_name = "R", default_value_t = 0.0)]
+        read_ratio: f64,
+        /// Reads answered from the node's local state instead of linearizable ones.
+        #[arg(long)]
+        serializable: bool,
+    },
     /// Read, check and repair etcd-format write-ahead logs.
     #[command(subcommand)]
     Wal(WalCommand),
@@ -80,4 +125,34 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// A duration on the command line: `250ms`, `10s`, `2m`, `1h` (a bare number is seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub std::time::Duration);
+
+impl std::str::FromStr for HumanDuration {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let split = s
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: f64 = num
+            .parse()
+            .map_err(|_| format!("'{s}' is not a duration (e.g. 250ms, 10s, 2m)"))?;
+        let secs = match unit {
+            "ms" => n / 1000.0,
+            "" | "s" => n,
+            "m" => n * 60.0,
+            "h" => n * 3600.0,
+            _ => return Err(format!("'{s}': unknown unit '{unit}' (use ms, s, m or h)")),
+        };
+        if !secs.is_finite() || secs < 0.0 {
+            return Err(format!("'{s}' is not a duration"));
+        }
+        Ok(HumanDuration(std::time::Duration::from_secs_f64(secs)))
+    }
 }

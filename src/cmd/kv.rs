@@ -1,97 +1,67 @@
-//! `raftctl status`, `put`, `get`, `del` against the nodes named by --endpoints.
+//! `raftctl status`, `put`, `get`, `del`.
 
 use std::io::{Read, Write};
 use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::{Outcome, UsageError};
+use super::Outcome;
+use super::target::{self, Target};
 use crate::api::client::{Client, ClientError};
 use crate::output::status::{ClusterStatus, NodeEntry};
 use crate::output::{self, Format};
 
 const TIMEOUT: Duration = Duration::from_secs(6);
 
-fn clients(endpoints: &[String]) -> anyhow::Result<Vec<Client>> {
-    if endpoints.is_empty() {
-        return Err(UsageError(
-            "no nodes given: pass --endpoints HOST:PORT,… (or set RAFTCTL_ENDPOINTS)".into(),
-        )
-        .into());
-    }
-    Ok(endpoints.iter().map(|e| Client::new(e, TIMEOUT)).collect())
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
-
 /// Tries each node in turn while they are unreachable; any other answer is final.
-async fn first_answer<T, F, Fut>(clients: &[Client], f: F) -> anyhow::Result<T>
+async fn first_answer<T, F, Fut>(t: &Target, f: F) -> anyhow::Result<T>
 where
     F: Fn(Client) -> Fut,
     Fut: std::future::Future<Output = Result<T, ClientError>>,
 {
     let mut errors = Vec::new();
-    for c in clients {
-        match f(c.clone()).await {
+    for e in &t.endpoints {
+        match f(Client::new(e, TIMEOUT)).await {
             Ok(v) => return Ok(v),
-            Err(e @ ClientError::Unreachable { .. }) => errors.push(e.to_string()),
+            Err(ClientError::Unreachable { reason, .. }) => {
+                errors.push(format!("{} did not answer: {reason}", t.describe(e)))
+            }
             Err(e) => return Err(e.into()),
         }
     }
     Err(anyhow!("no node answered: {}", errors.join("; ")))
 }
 
-pub fn status(
-    endpoints: &[String],
-    format: Format,
-    out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
-    let cs = clients(endpoints)?;
-    let nodes = runtime()?.block_on(async {
-        let futs = cs
-            .iter()
-            .map(|c| async move { (c.endpoint().to_string(), c.status().await) });
-        futures_join(futs).await
-    });
-    let nodes: Vec<NodeEntry> = nodes
+pub fn status(t: &Target, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let all = target::runtime()?.block_on(target::statuses(&t.endpoints, Duration::from_secs(2)));
+    let id_of = |e: &str| {
+        t.manifest
+            .as_ref()
+            .and_then(|m| m.members.iter().find(|x| e.ends_with(&x.api)).map(|x| x.id))
+    };
+    let nodes: Vec<NodeEntry> = all
         .into_iter()
         .map(|(api, r)| match r {
             Ok(s) => NodeEntry::Up(Box::new(s)),
-            Err(e) => NodeEntry::Down {
-                id: None,
+            Err(error) => NodeEntry::Down {
+                id: id_of(&api),
                 api,
                 reachable: false,
-                error: e.to_string(),
+                error,
             },
         })
         .collect();
     let report = ClusterStatus { nodes };
     output::render(&report, format, out)?;
-    Ok(if report.leader().is_some() {
-        Outcome::Ok
-    } else {
-        Outcome::ProblemFound
-    })
-}
-
-async fn futures_join<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futs {
-        set.push(f);
+    if report.leader().is_none() {
+        output::diagnostic("no leader is reachable");
+        return Ok(Outcome::ProblemFound);
     }
-    let mut out = Vec::with_capacity(set.len());
-    for f in set {
-        out.push(f.await);
-    }
-    out
+    Ok(Outcome::Ok)
 }
 
 pub fn put(
-    endpoints: &[String],
+    t: &Target,
     key: &str,
     value: Option<String>,
     format: Format,
@@ -105,9 +75,8 @@ pub fn put(
         }
         Some(v) => v.as_bytes().to_vec(),
     };
-    let cs = clients(endpoints)?;
     let id = rand::random::<u64>().max(1);
-    let index = runtime()?.block_on(first_answer(&cs, |c| {
+    let index = target::runtime()?.block_on(first_answer(t, |c| {
         let v = value.clone();
         async move { c.put(key, v, id).await }
     }))?;
@@ -123,14 +92,13 @@ pub fn put(
 }
 
 pub fn get(
-    endpoints: &[String],
+    t: &Target,
     key: &str,
     serializable: bool,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let cs = clients(endpoints)?;
-    let v = runtime()?.block_on(first_answer(&cs, |c| async move {
+    let v = target::runtime()?.block_on(first_answer(t, |c| async move {
         c.get(key, serializable).await
     }))?;
     match v {
@@ -142,18 +110,10 @@ pub fn get(
     }
 }
 
-pub fn del(
-    endpoints: &[String],
-    key: &str,
-    format: Format,
-    out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
-    let cs = clients(endpoints)?;
+pub fn del(t: &Target, key: &str, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let id = rand::random::<u64>().max(1);
-    let deleted = runtime()?.block_on(first_answer(
-        &cs,
-        |c| async move { c.delete(key, id).await },
-    ))?;
+    let deleted =
+        target::runtime()?.block_on(first_answer(t, |c| async move { c.delete(key, id).await }))?;
     output::render(
         &output::status::Deleted {
             key: key.to_string(),

@@ -1,10 +1,15 @@
 //! Runs a parsed command: the only module that combines the others, and the place where
 //! errors get their context (the file, node or peer they concern).
 
+mod bench;
+mod cluster;
 mod generate;
 mod kv;
+mod leader;
+mod member;
 mod node;
 mod snap;
+mod target;
 mod wal;
 
 use std::io::Write;
@@ -28,12 +33,37 @@ pub struct UsageError(pub String);
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let format = args.output;
     let eps = &args.endpoints.endpoints;
+    let dir = args.cluster.as_path();
+    let target = || target::Target::resolve(eps, dir);
     match args.command {
         Command::Node(a) => node::run(*a),
-        Command::Status => kv::status(eps, format, out),
-        Command::Put { key, value } => kv::put(eps, &key, value, format, out),
-        Command::Get { key, serializable } => kv::get(eps, &key, serializable, format, out),
-        Command::Del { key } => kv::del(eps, &key, format, out),
+        Command::Cluster(c) => cluster::run(c, eps, dir, format, out),
+        Command::Member(c) => member::run(c, &target()?, format, out),
+        Command::Leader(c) => leader::run(c, &target()?, format, out),
+        Command::Status => kv::status(&target()?, format, out),
+        Command::Put { key, value } => kv::put(&target()?, &key, value, format, out),
+        Command::Get { key, serializable } => kv::get(&target()?, &key, serializable, format, out),
+        Command::Del { key } => kv::del(&target()?, &key, format, out),
+        Command::Bench {
+            clients,
+            count,
+            duration,
+            value_size,
+            keys,
+            read_ratio,
+            serializable,
+        } => {
+            let a = bench::BenchArgs {
+                clients,
+                count,
+                duration: duration.map(|d| d.0),
+                value_size,
+                keys,
+                read_ratio,
+                serializable,
+            };
+            bench::run(&target()?.endpoints, a, format, out)
+        }
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),
         Command::Completions { shell } => generate::completions(shell, out),

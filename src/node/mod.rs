@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 
-pub use status::{NodeStatus, PeerProgress};
+pub use status::{MemberAddr, NodeStatus, PeerProgress};
 
 use crate::transport::{Faults, Inbound, Transport};
 

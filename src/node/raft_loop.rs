@@ -113,6 +113,8 @@ pub struct RaftLoop {
     reads: HashMap<Vec<u8>, PendingRead>,
     ready_reads: VecDeque<(u64, PendingRead)>,
     conf_pending: Option<(u64, super::Reply<Membership>)>,
+    /// Something a caller waits to see in the status changed: publish at once.
+    dirty: bool,
     /// Members removed by a joint change that are still in its outgoing half.
     removed: Vec<u64>,
     transfer: Option<(u64, u64, Instant, super::Reply<Transferred>)>,
@@ -222,6 +224,7 @@ impl RaftLoop {
             reads: HashMap::new(),
             ready_reads: VecDeque::new(),
             conf_pending: None,
+            dirty: false,
             removed: Vec::new(),
             transfer: None,
             fresh,
@@ -237,7 +240,6 @@ impl RaftLoop {
     pub fn run(&mut self, rx: Receiver<Msg>) {
         let mut next_tick = Instant::now() + self.cfg.tick;
         let mut last_status = Instant::now() - Duration::from_secs(1);
-        let mut published = (self.role, self.leader);
         loop {
             let wait = next_tick.saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
@@ -266,13 +268,12 @@ impl RaftLoop {
                 tracing::error!("member {} stops: {e}", self.cfg.id);
                 self.stopping = true;
             }
-            // Status is published at most every 20 ms, and at once when leadership moves (so a
-            // caller told a transfer is done sees it in the status too).
-            let moved = (self.role, self.leader) != published;
-            if moved || last_status.elapsed() >= Duration::from_millis(20) {
+            // Status is published at most every 20 ms, and at once when leadership or membership
+            // changes (so a caller told a transfer or a conf change is done sees it too).
+            if self.dirty || last_status.elapsed() >= Duration::from_millis(20) {
                 self.publish();
+                self.dirty = false;
                 last_status = Instant::now();
-                published = (self.role, self.leader);
             }
             self.check_transfer();
             if self.stopping {
@@ -708,13 +709,24 @@ impl RaftLoop {
                     self.raw.raft.term
                 );
                 if self.leader != leader {
-                    // raft-rs drops pending reads on a leader change.
+                    // raft-rs drops pending reads on a leader change, and a proposal a
+                    // follower forwarded to a leader that is gone is lost without a word.
+                    // Waiting writes are told to retry: their request ids make a retry of
+                    // one that did commit apply once.
+                    let dropped = || NodeError::Dropped {
+                        reason: "the leader changed".into(),
+                    };
                     for (_, r) in self.reads.drain() {
-                        let _ = r.reply.send(Err(NodeError::Dropped {
-                            reason: "the leader changed".into(),
-                        }));
+                        let _ = r.reply.send(Err(dropped()));
+                    }
+                    for (_, r) in self.puts.drain() {
+                        let _ = r.send(Err(dropped()));
+                    }
+                    for (_, r) in self.deletes.drain() {
+                        let _ = r.send(Err(dropped()));
                     }
                 }
+                self.dirty = true;
             }
             self.role = role;
             self.leader = leader;
@@ -948,6 +960,7 @@ impl RaftLoop {
                     cs.voters_outgoing
                 );
                 self.conf_state = cs.clone();
+                self.dirty = true;
                 if let Some((idx, _)) = &self.conf_pending
                     && *idx == index
                     && let Some((_, reply)) = self.conf_pending.take()
@@ -1107,6 +1120,15 @@ impl RaftLoop {
             progress,
             cluster_id: format!("{:x}", self.cluster_id),
             keys: self.kv.len() as u64,
+            members: self
+                .kv
+                .members()
+                .map(|m| super::MemberAddr {
+                    id: m.id,
+                    peer: m.peer.clone(),
+                    api: m.api.clone(),
+                })
+                .collect(),
         };
         if **self.status_tx.borrow() != st {
             let _ = self.status_tx.send(Arc::new(st));

@@ -19,6 +19,14 @@ pub struct PeerProgress {
     pub pending_snapshot: u64,
 }
 
+/// Where a member listens, as this node knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAddr {
+    pub id: u64,
+    pub peer: String,
+    pub api: String,
+}
+
 /// A node's Raft state, as `GET /status` returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct NodeStatus {
@@ -51,4 +59,7 @@ pub struct NodeStatus {
     /// Keys in the KV store.
     #[serde(default)]
     pub keys: u64,
+    /// Members' addresses, from their conf changes and handshakes.
+    #[serde(default)]
+    pub members: Vec<MemberAddr>,
 }

@@ -5,6 +5,8 @@
 //! (`wal dump`) go through [`dump::DumpWriter`], which writes one line per record and never
 //! holds the log.
 
+pub mod bench;
+pub mod cluster;
 pub mod dump;
 pub mod status;
 pub mod tables;

@@ -38,10 +38,7 @@ fn man_pages_are_current() {
         })
         .unwrap_or_default();
     committed.sort();
-    assert_eq!(
-        fresh, committed,
-        "man/ is stale: run scripts/regenerate"
-    );
+    assert_eq!(fresh, committed, "man/ is stale: run scripts/regenerate");
     for f in fresh {
         let a = std::fs::read(tmp.path().join(&f)).unwrap();
         let b = std::fs::read(repo().join("man").join(&f)).unwrap();

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cluster;
+mod commands;
 mod damage;
 mod etcd_fixtures;
 mod generated;

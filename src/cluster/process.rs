@@ -1,0 +1,129 @@
+//! Member processes: started detached (own process group, output to a log file in the
+//! cluster dir), found again by pid, stopped with SIGTERM (SIGKILL after a grace period).
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::manifest::{Manifest, MemberEntry};
+
+/// The command line of member `m` of cluster `c`.
+pub fn node_command(exe: &Path, c: &Manifest, m: &MemberEntry) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.arg("node")
+        .args(["--id", &m.id.to_string()])
+        .arg("--data-dir")
+        .arg(&m.data_dir)
+        .args([
+            "--listen-peer",
+            &m.peer,
+            "--listen-api",
+            &m.api,
+            "--initial-cluster",
+            &c.initial_cluster(),
+        ])
+        .args(&c.node_flags);
+    if m.joined {
+        cmd.args(["--join", "--cluster-id", &c.cluster_id]);
+    }
+    cmd
+}
+
+/// Starts member `m` detached (it outlives this process); returns the child, whose exit
+/// this process can see while it waits for the member to come up.
+pub fn spawn(exe: &Path, c: &Manifest, m: &MemberEntry) -> std::io::Result<Child> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&m.log)?;
+    let mut cmd = node_command(exe, c, m);
+    cmd.stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0);
+    cmd.spawn()
+}
+
+/// Whether a child started by this process has exited (then it says how).
+pub fn exited(child: &mut Child) -> Option<String> {
+    match child.try_wait() {
+        Ok(Some(status)) => Some(status.to_string()),
+        Ok(None) => None,
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Whether `pid` is a live `raftctl node` process for member `id` (not a reused pid).
+pub fn is_member_process(pid: u32, id: u64) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // A zombie (exited, not yet reaped) is not running.
+        if stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        {
+            return false;
+        }
+    }
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let has = |a: &[u8]| args.contains(&a);
+    has(b"node")
+        && args
+            .windows(2)
+            .any(|w| w[0] == b"--id" && w[1] == id.to_string().as_bytes())
+}
+
+pub fn alive(m: &MemberEntry) -> bool {
+    m.pid.is_some_and(|p| is_member_process(p, m.id))
+}
+
+fn signal(pid: u32, sig: i32) {
+    // SAFETY: kill(2) on a pid we started, checked to still be that member's process.
+    unsafe {
+        libc::kill(pid as libc::pid_t, sig);
+    }
+}
+
+/// SIGKILL at once.
+pub fn kill(m: &MemberEntry) {
+    if let Some(pid) = m.pid.filter(|_| alive(m)) {
+        signal(pid, libc::SIGKILL);
+        wait_gone(m, Duration::from_secs(5));
+    }
+}
+
+/// SIGTERM, then SIGKILL if it has not exited within `grace`. True when it had to be killed.
+pub fn stop(m: &MemberEntry, grace: Duration) -> bool {
+    let Some(pid) = m.pid.filter(|_| alive(m)) else {
+        return false;
+    };
+    signal(pid, libc::SIGTERM);
+    if wait_gone(m, grace) {
+        return false;
+    }
+    signal(pid, libc::SIGKILL);
+    wait_gone(m, Duration::from_secs(5));
+    true
+}
+
+fn wait_gone(m: &MemberEntry, within: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if !alive(m) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    !alive(m)
+}
+
+/// The last `n` lines of a member's log (to say why it died).
+pub fn log_tail(m: &MemberEntry, n: usize) -> String {
+    let s = std::fs::read_to_string(&m.log).unwrap_or_default();
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

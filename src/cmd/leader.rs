@@ -1,0 +1,49 @@
+//! `raftctl leader transfer [--to ID]`.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use super::target::{self, Target};
+use super::{Outcome, UsageError};
+use crate::api::client::Client;
+use crate::cli::LeaderCommand;
+use crate::output::cluster::TransferReport;
+use crate::output::{self, Format};
+
+pub fn run(
+    c: LeaderCommand,
+    t: &Target,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let LeaderCommand::Transfer { to } = c;
+    let rt = target::runtime()?;
+    let (leader, endpoint) = rt.block_on(target::leader(&t.endpoints))?;
+    if let Some(id) = to {
+        let members: Vec<u64> = leader
+            .voters
+            .iter()
+            .chain(&leader.learners)
+            .copied()
+            .collect();
+        if !members.contains(&id) {
+            bail!(UsageError(format!(
+                "unknown node id {id} (the cluster has {members:?})"
+            )));
+        }
+        if leader.learners.contains(&id) {
+            bail!("cannot transfer leadership to node {id}: it is a learner");
+        }
+    }
+    let start = Instant::now();
+    let r = rt.block_on(Client::new(&endpoint, Duration::from_secs(10)).transfer(to))?;
+    let report = TransferReport {
+        from: r.from,
+        to: r.to,
+        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
+    };
+    output::render(&report, format, out)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,104 @@
+//! Which nodes a command talks to: --endpoints, or the local cluster's manifest.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use crate::api::client::Client;
+use crate::cluster::Manifest;
+use crate::node::NodeStatus;
+
+pub struct Target {
+    pub endpoints: Vec<String>,
+    pub manifest: Option<Manifest>,
+}
+
+impl Target {
+    pub fn resolve(endpoints: &[String], cluster: &Path) -> anyhow::Result<Target> {
+        if !endpoints.is_empty() {
+            return Ok(Target {
+                endpoints: endpoints.to_vec(),
+                manifest: None,
+            });
+        }
+        let m = Manifest::load(cluster)?;
+        Ok(Target {
+            endpoints: m.endpoints(),
+            manifest: Some(m),
+        })
+    }
+
+    /// The manifest, for commands that start or stop processes.
+    pub fn local(&self, what: &str) -> anyhow::Result<&Manifest> {
+        self.manifest.as_ref().ok_or_else(|| {
+            anyhow!(
+                "{what} needs a local cluster (started by `raftctl cluster up`), not --endpoints"
+            )
+        })
+    }
+
+    /// A name for the node at `endpoint`: "node 2 (http://127.0.0.1:7102)" when known.
+    pub fn describe(&self, endpoint: &str) -> String {
+        let id = self.manifest.as_ref().and_then(|m| {
+            m.members
+                .iter()
+                .find(|x| endpoint.ends_with(&x.api))
+                .map(|x| x.id)
+        });
+        match id {
+            Some(id) => format!("node {id} ({endpoint})"),
+            None => endpoint.to_string(),
+        }
+    }
+}
+
+/// Every endpoint's status (or why not), asked concurrently.
+pub async fn statuses(
+    endpoints: &[String],
+    timeout: Duration,
+) -> Vec<(String, Result<NodeStatus, String>)> {
+    let mut tasks = Vec::new();
+    for e in endpoints {
+        let c = Client::new(e, timeout);
+        let e = e.clone();
+        tasks.push(tokio::spawn(async move {
+            (e, c.status().await.map_err(|x| x.to_string()))
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        if let Ok(r) = t.await {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// The leader's status and endpoint.
+pub async fn leader(endpoints: &[String]) -> anyhow::Result<(NodeStatus, String)> {
+    let all = statuses(endpoints, Duration::from_secs(2)).await;
+    if let Some((e, Ok(s))) = all
+        .iter()
+        .find(|(_, s)| s.as_ref().is_ok_and(|s| s.role == "leader"))
+    {
+        return Ok((s.clone(), e.clone()));
+    }
+    let errors: Vec<String> = all
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err().cloned())
+        .collect();
+    if errors.len() == all.len() {
+        return Err(anyhow!("no node answered: {}", errors.join("; ")));
+    }
+    Err(anyhow!(
+        "no leader: the reachable nodes know of none (an election may be under way)"
+    ))
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

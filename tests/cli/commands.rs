@@ -1,0 +1,204 @@
+//! The cluster, member and leader commands as a shell script uses them: the README's CI
+//! example, JSON shapes, exit codes and the errors for bad input.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::{Run, raftctl, repo};
+
+/// The ```sh block after `<!-- ci-example -->` in README.md.
+fn readme_example() -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- ci-example -->")
+        .expect("README has the CI example");
+    let rest = &readme[start..];
+    let body = rest
+        .split("```sh\n")
+        .nth(1)
+        .expect("a sh block")
+        .split("\n```")
+        .next()
+        .unwrap();
+    body.to_string()
+}
+
+#[test]
+fn readme_ci_example_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("ci.sh");
+    std::fs::write(&script, readme_example()).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_raftctl"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg(&script)
+        .current_dir(tmp.path())
+        .env("PATH", path)
+        .env_remove("RAFTCTL_ENDPOINTS")
+        .output()
+        .unwrap();
+    let cluster = tmp.path().join("ci-cluster");
+    if !out.status.success() {
+        // Stop whatever the script left running before failing.
+        let _ = raftctl([
+            "--cluster",
+            &cluster.display().to_string(),
+            "cluster",
+            "down",
+        ]);
+    }
+    assert!(
+        out.status.success(),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!cluster.exists(), "--purge removed the cluster dir");
+}
+
+/// Runs raftctl against the cluster in `dir`.
+fn rc(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--cluster", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    raftctl(all)
+}
+
+/// Stops the cluster even when the test fails.
+struct Down<'a>(&'a Path);
+
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        let _ = rc(self.0, &["cluster", "down"]);
+    }
+}
+
+#[test]
+fn json_contract_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let up = rc(&dir, &["-o", "json", "cluster", "up", "--nodes", "3"]);
+    let _down = Down(&dir);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let j = up.json();
+    assert_eq!(j["nodes"].as_array().unwrap().len(), 3);
+    for n in j["nodes"].as_array().unwrap() {
+        for k in ["id", "pid", "api", "peer", "data_dir"] {
+            assert!(!n[k].is_null(), "{k} in {n}");
+        }
+    }
+    assert!(
+        j["leader"].as_u64().is_some() && j["elapsed_ms"].as_f64().is_some(),
+        "{j}"
+    );
+    // Running `up` again on a live cluster says so and changes nothing.
+    let again = rc(&dir, &["-o", "json", "cluster", "up"]);
+    assert_eq!(again.code, 0);
+    assert!(again.stderr.contains("already running"), "{}", again.stderr);
+    assert_eq!(again.json()["nodes"][0]["pid"], j["nodes"][0]["pid"]);
+
+    let st = rc(&dir, &["-o", "json", "status"]);
+    assert_eq!(st.code, 0);
+    let nodes = st.json()["nodes"].as_array().unwrap().clone();
+    let leader = nodes.iter().find(|n| n["role"] == "leader").unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(nodes.iter().filter(|n| n["reachable"] == true).count(), 3);
+
+    let t = rc(&dir, &["-o", "json", "leader", "transfer"]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    let tj = t.json();
+    assert_eq!(tj["from"].as_u64(), Some(leader));
+    assert!(tj["elapsed_ms"].as_f64().is_some());
+
+    let list = rc(&dir, &["-o", "json", "member", "list"]).json();
+    let roles: Vec<&str> = list["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["voter", "voter", "voter"]);
+
+    // Bad input: exit 2 for usage, 1 for operations, one line on stderr naming the problem.
+    let r = rc(&dir, &["member", "remove", "9"]);
+    assert_eq!(
+        (r.code, r.stderr.contains("unknown node id 9")),
+        (2, true),
+        "{}",
+        r.stderr
+    );
+    let r = rc(&dir, &["member", "promote", "1"]);
+    assert_eq!(
+        (r.code, r.stderr.contains("already a voter")),
+        (1, true),
+        "{}",
+        r.stderr
+    );
+    let r = rc(&dir, &["cluster", "stop", "7"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let add = rc(&dir, &["-o", "json", "member", "add", "--learner"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert_eq!(add.json()["role"], "learner");
+    let r = rc(&dir, &["leader", "transfer", "--to", "4"]);
+    assert_eq!(
+        (r.code, r.stderr.contains("learner")),
+        (1, true),
+        "{}",
+        r.stderr
+    );
+    let r = rc(&dir, &["get", "no-such-key"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("raftctl: ") && r.stderr.contains("does not exist"),
+        "{}",
+        r.stderr
+    );
+    let r = raftctl(["--cluster", "/nonexistent/raftctl", "status"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("no cluster in /nonexistent/raftctl"),
+        "{}",
+        r.stderr
+    );
+    let dead = crate::harness::free_ports(1)[0];
+    let r = raftctl(["--endpoints", &format!("127.0.0.1:{dead}"), "put", "k", "v"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(&format!("127.0.0.1:{dead}")) && r.stderr.contains("did not answer"),
+        "{}",
+        r.stderr
+    );
+    let r = raftctl([
+        "--endpoints",
+        &format!("127.0.0.1:{dead}"),
+        "cluster",
+        "kill",
+        "1",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("needs a local cluster"), "{}", r.stderr);
+
+    // With two of three voters gone the leader steps down (check-quorum, within an election
+    // timeout): status then says so with exit 1, and still lists every node.
+    let others: Vec<u64> = (1..=3)
+        .filter(|&i| i != tj["to"].as_u64().unwrap())
+        .collect();
+    for id in &others {
+        assert_eq!(rc(&dir, &["cluster", "kill", &id.to_string()]).code, 0);
+    }
+    let r = crate::harness::wait_until("the leader to step down", || {
+        let r = rc(&dir, &["-o", "json", "status"]);
+        (r.code == 1).then_some(r)
+    });
+    assert_eq!(r.json()["nodes"].as_array().unwrap().len(), 4);
+    assert!(r.stderr.contains("no leader"), "{}", r.stderr);
+    let down = rc(&dir, &["-o", "json", "cluster", "down"]);
+    assert_eq!(down.code, 0);
+}
