@@ -20,6 +20,9 @@ struct Cache {
     entries: VecDeque<Entry>,
     /// The newest snapshot, for sending to followers behind the compacted log.
     snapshot: Option<Snapshot>,
+    /// raft-rs asked for a snapshot the one held cannot serve (too old, or from before the
+    /// peer was a member): the node should make a fresh one.
+    wanted: bool,
 }
 
 impl Cache {
@@ -138,6 +141,11 @@ impl WalStorage {
         (c.first_index(), c.last_index())
     }
 
+    /// Whether raft-rs asked for a fresher snapshot than the one held (clears the request).
+    pub fn take_snapshot_request(&self) -> bool {
+        std::mem::take(&mut self.w().wanted)
+    }
+
     /// The index of the newest snapshot held, if any.
     pub fn snapshot_index(&self) -> u64 {
         self.r()
@@ -208,13 +216,29 @@ impl Storage for WalStorage {
         Ok(self.r().last_index())
     }
 
-    fn snapshot(&self, request_index: u64, _to: u64) -> raft::Result<Snapshot> {
-        match &self.r().snapshot {
-            Some(s) if s.get_metadata().index >= request_index => Ok(s.clone()),
-            _ => Err(raft::Error::Store(
-                StorageError::SnapshotTemporarilyUnavailable,
-            )),
+    fn snapshot(&self, request_index: u64, to: u64) -> raft::Result<Snapshot> {
+        let mut c = self.w();
+        if let Some(s) = &c.snapshot {
+            let m = s.get_metadata();
+            let cs = m.get_conf_state();
+            let member = [
+                &cs.voters,
+                &cs.learners,
+                &cs.voters_outgoing,
+                &cs.learners_next,
+            ]
+            .iter()
+            .any(|ids| ids.contains(&to));
+            // A snapshot from before `to` joined would be refused by it (raft-rs checks that
+            // the snapshot's ConfState names the receiver).
+            if m.index >= request_index && member {
+                return Ok(s.clone());
+            }
         }
+        c.wanted = true;
+        Err(raft::Error::Store(
+            StorageError::SnapshotTemporarilyUnavailable,
+        ))
     }
 }
 

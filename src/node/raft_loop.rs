@@ -994,10 +994,14 @@ impl RaftLoop {
         }
     }
 
-    /// Every `snapshot_count` applied entries: write the KV state as a `.snap`, then the WAL
-    /// record, then compact the in-memory log and release old segments and snapshots.
+    /// Every `snapshot_count` applied entries, or when raft-rs needs a fresher one to send:
+    /// write the KV state as a `.snap`, then the WAL record, then compact the in-memory log
+    /// and release old segments and snapshots.
     fn maybe_snapshot(&mut self) -> Result<(), NodeError> {
-        if self.applied < self.last_snapshot + self.cfg.snapshot_count {
+        // raft-rs asked for one to send (a follower behind the compacted log, or one that
+        // joined after the newest snapshot): make it now, at the applied index.
+        let wanted = self.store.take_snapshot_request() && self.applied > self.last_snapshot;
+        if !wanted && self.applied < self.last_snapshot + self.cfg.snapshot_count {
             return Ok(());
         }
         let index = self.applied;
