@@ -145,10 +145,10 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
     let mut view = LogView::new(layout.segments.clone(), ViewOptions::default());
     let mut hs = HardState::default();
     let mut snapshot_records = Vec::new();
-    let mut entries: Vec<Entry<'static>> = Vec::new();
+    let mut entries: Vec<eraftpb::Entry> = Vec::new();
     while let Some(item) = view.next() {
         match item? {
-            Item::Entry { entry, .. } => entries.push(entry),
+            Item::Entry { entry, .. } => entries.push(convert::entry_into_raft(entry)?),
             Item::HardState { hs: h, .. } => hs = h,
             Item::Snapshot { snap, .. } => snapshot_records.push((snap.index, snap.term)),
             Item::Problem(p) if wal::view::stops_reading(p.kind) => {
@@ -165,11 +165,7 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
     // A snapshot taken at the applied index may be ahead of the last durable commit (commit-only
     // HardStates are not synced): what it holds was committed, so the commit moves up to it.
     hs.commit = hs.commit.max(snap_index);
-    let entries = entries
-        .iter()
-        .filter(|e| e.index > snap_index)
-        .map(convert::entry_to_raft)
-        .collect::<Result<Vec<_>, _>>()?;
+    entries.retain(|e| e.index > snap_index);
     let snapshot = snapshot.map(|s| {
         let mut out = eraftpb::Snapshot {
             data: s.data.clone().unwrap_or_default().into(),

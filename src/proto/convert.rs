@@ -169,6 +169,27 @@ pub fn entry_to_raft(e: &Entry<'_>) -> Result<eraftpb::Entry, ConvertError> {
     Ok(out)
 }
 
+/// [`entry_to_raft`] for an owned entry: a normal entry's data moves into the result
+/// instead of being copied (restart replays a whole WAL through here).
+pub fn entry_into_raft(e: Entry<'static>) -> Result<eraftpb::Entry, ConvertError> {
+    if e.kind() != Some(EntryType::EntryNormal) || e.context().is_some() {
+        return entry_to_raft(&e);
+    }
+    let data = match e.data {
+        Some(std::borrow::Cow::Owned(v)) => bytes::Bytes::from(v),
+        Some(std::borrow::Cow::Borrowed(b)) => bytes::Bytes::copy_from_slice(b),
+        None => bytes::Bytes::new(),
+    };
+    let mut out = eraftpb::Entry {
+        term: e.term,
+        index: e.index,
+        data,
+        ..Default::default()
+    };
+    out.set_entry_type(eraftpb::EntryType::EntryNormal);
+    Ok(out)
+}
+
 fn write(m: &impl protobuf::Message, index: u64) -> Result<Vec<u8>, ConvertError> {
     m.write_to_bytes()
         .map_err(|e| ConvertError::Protobuf(e.to_string(), index))
