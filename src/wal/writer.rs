@@ -404,7 +404,9 @@ fn new_segment_file(path: &Path, size: u64) -> Result<(File, ())> {
             path: path.to_path_buf(),
         });
     }
-    preallocate(&f, size).at(path)?;
+    // A multiple of 8, so that the zeros after the last record always hold a whole length
+    // word: 1–7 bytes left at the end read as a torn one (etcd's 64,000,000 is one already).
+    preallocate(&f, size.next_multiple_of(format::FRAME_ALIGN)).at(path)?;
     Ok((f, ()))
 }
 
