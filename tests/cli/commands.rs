@@ -202,3 +202,51 @@ fn json_contract_and_bad_input() {
     let down = rc(&dir, &["-o", "json", "cluster", "down"]);
     assert_eq!(down.code, 0);
 }
+
+#[test]
+fn last_voter_cannot_be_removed_and_foreground_tears_down_on_ctrl_c() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("one");
+    // --foreground: the members live as long as `cluster up` does.
+    let mut up = Command::new(env!("CARGO_BIN_EXE_raftctl"))
+        .args([
+            "--cluster",
+            dir.to_str().unwrap(),
+            "-o",
+            "json",
+            "cluster",
+            "up",
+            "--nodes",
+            "1",
+            "--foreground",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(up.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let pid = j["nodes"][0]["pid"].as_u64().unwrap();
+    let r = rc(&dir, &["member", "remove", "1"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("last voter"), "{}", r.stderr);
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(up.id() as i32, libc::SIGINT) };
+    let status = up.wait().unwrap();
+    assert!(status.success(), "{status}");
+    crate::harness::wait_until(&format!("member process {pid} to be gone"), || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        (stat.is_empty()
+            || stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|s| s.trim_start().starts_with('Z')))
+        .then_some(())
+    });
+    let st = rc(&dir, &["status"]);
+    assert_eq!(st.code, 1, "{}", st.stdout);
+}
