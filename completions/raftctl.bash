@@ -55,6 +55,9 @@ _raftctl() {
             raftctl,status)
                 cmd="raftctl__subcmd__status"
                 ;;
+            raftctl,top)
+                cmd="raftctl__subcmd__top"
+                ;;
             raftctl,wal)
                 cmd="raftctl__subcmd__wal"
                 ;;
@@ -144,6 +147,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,status)
                 cmd="raftctl__subcmd__help__subcmd__status"
+                ;;
+            raftctl__subcmd__help,top)
+                cmd="raftctl__subcmd__help__subcmd__top"
                 ;;
             raftctl__subcmd__help,wal)
                 cmd="raftctl__subcmd__help__subcmd__wal"
@@ -308,7 +314,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version cluster member leader node status put get del bench wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version cluster member leader node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,7 +970,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help)
-            opts="cluster member leader node status put get del bench wal snap completions man help"
+            opts="cluster member leader node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1356,6 +1362,20 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__top)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2254,6 +2274,48 @@ _raftctl() {
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__top)
+            opts="-w -o -h -V --interval --once --write-out --output --endpoints --cluster --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0

@@ -35,6 +35,7 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "member" -d 'Members
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "leader" -d 'Leadership'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "del" -d 'Delete a key'
@@ -213,6 +214,14 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l interval -d 'How often to poll the nodes' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
+json\t'JSON for scripts (JSON Lines for streams)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l once -d 'Print one snapshot (as `status` does) and exit'
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
@@ -340,20 +349,21 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l endpoints -d 'AP
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "cluster" -d 'Start, stop and inspect a local cluster'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "member" -d 'Membership: list, add, remove, promote, joint changes'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "leader" -d 'Leadership'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "del" -d 'Delete a key'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "bench" -d 'Load the cluster: concurrent puts (and gets), throughput and latency percentiles'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status put get del bench wal snap completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "cluster" -d 'Start, stop and inspect a local cluster'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "member" -d 'Membership: list, add, remove, promote, joint changes'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "leader" -d 'Leadership'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "del" -d 'Delete a key'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "bench" -d 'Load the cluster: concurrent puts (and gets), throughput and latency percentiles'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster: N members on 127.0.0.1, wait for a leader and a first write'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop every member (SIGTERM, SIGKILL after a grace period)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Same as `raftctl status`'

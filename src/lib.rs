@@ -14,5 +14,6 @@ pub mod output;
 pub mod proto;
 pub mod snap;
 pub mod storage;
+pub mod top;
 pub mod transport;
 pub mod wal;

@@ -73,6 +73,17 @@ pub enum Command {
     Node(Box<NodeArgs>),
     /// Show every node's role, term, commit and applied index, and the leader's progress.
     Status,
+    /// Live dashboard: each node's term, commit and lag, the leader's per-peer progress, the
+    /// commit rate and an event log. Prints one snapshot with --once or when stdout is not a
+    /// terminal.
+    Top {
+        /// How often to poll the nodes.
+        #[arg(long, default_value = "250ms", value_name = "D")]
+        interval: HumanDuration,
+        /// Print one snapshot (as `status` does) and exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Write a key (the value from the argument, or from stdin when it is absent or `-`).
     Put { key: String, value: Option<String> },
     /// Print a key's raw value; exit 1 when it does not exist.

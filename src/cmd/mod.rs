@@ -41,6 +41,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Member(c) => member::run(c, &target()?, format, out),
         Command::Leader(c) => leader::run(c, &target()?, format, out),
         Command::Status => kv::status(&target()?, format, out),
+        Command::Top { interval, once } => {
+            let t = target()?;
+            if once || !crate::top::interactive() {
+                return kv::status(&t, format, out);
+            }
+            crate::top::run(t.endpoints, t.manifest, interval.0)?;
+            Ok(Outcome::Ok)
+        }
         Command::Put { key, value } => kv::put(&target()?, &key, value, format, out),
         Command::Get { key, serializable } => kv::get(&target()?, &key, serializable, format, out),
         Command::Del { key } => kv::del(&target()?, &key, format, out),
