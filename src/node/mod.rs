@@ -169,6 +169,8 @@ pub enum Request {
 pub(crate) enum Msg {
     Inbound(Inbound),
     Request(Request),
+    /// The snapshot thread wrote a `.snap` (or failed to).
+    SnapshotWritten(Box<Result<crate::proto::raftpb::Snapshot, String>>),
     Stop,
 }
 
@@ -205,7 +207,7 @@ impl Node {
             deliver,
         );
         let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
-        let mut l = raft_loop::RaftLoop::new(cfg, boot, transport.clone(), status_tx)
+        let mut l = raft_loop::RaftLoop::new(cfg, boot, transport.clone(), status_tx, tx.clone())
             .map_err(|e| e.to_string())?;
         let handle = std::thread::Builder::new()
             .name("raft".into())

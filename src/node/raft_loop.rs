@@ -115,6 +115,10 @@ pub struct RaftLoop {
     conf_pending: Option<(u64, super::Reply<Membership>)>,
     /// Something a caller waits to see in the status changed: publish at once.
     dirty: bool,
+    /// A snapshot is being written on its own thread.
+    snapshotting: bool,
+    /// This loop's own inbox, for the snapshot thread to report back.
+    self_tx: std::sync::mpsc::SyncSender<Msg>,
     /// Members removed by a joint change that are still in its outgoing half.
     removed: Vec<u64>,
     transfer: Option<(u64, u64, Instant, super::Reply<Transferred>)>,
@@ -161,6 +165,7 @@ impl RaftLoop {
         boot: Boot,
         transport: Transport,
         status_tx: watch::Sender<Arc<NodeStatus>>,
+        self_tx: std::sync::mpsc::SyncSender<Msg>,
     ) -> Result<RaftLoop, String> {
         if cfg.id == 0 {
             return Err("member id 0 is not allowed".into());
@@ -225,6 +230,8 @@ impl RaftLoop {
             ready_reads: VecDeque::new(),
             conf_pending: None,
             dirty: false,
+            snapshotting: false,
+            self_tx,
             removed: Vec::new(),
             transfer: None,
             fresh,
@@ -288,6 +295,12 @@ impl RaftLoop {
     fn handle(&mut self, m: Msg) {
         match m {
             Msg::Stop => self.stopping = true,
+            Msg::SnapshotWritten(r) => {
+                if let Err(e) = self.snapshot_written(*r) {
+                    tracing::error!("member {} stops: {e}", self.cfg.id);
+                    self.stopping = true;
+                }
+            }
             Msg::Inbound(Inbound::Raft(msg)) => {
                 // Errors here are the expected kind: a local-only type from the wire, a
                 // response from an unknown peer, a dropped forwarded proposal.
@@ -998,6 +1011,9 @@ impl RaftLoop {
     /// write the KV state as a `.snap`, then the WAL record, then compact the in-memory log
     /// and release old segments and snapshots.
     fn maybe_snapshot(&mut self) -> Result<(), NodeError> {
+        if self.snapshotting {
+            return Ok(());
+        }
         // raft-rs asked for one to send (a follower behind the compacted log, or one that
         // joined after the newest snapshot): make it now, at the applied index.
         let wanted = self.store.take_snapshot_request() && self.applied > self.last_snapshot;
@@ -1007,19 +1023,49 @@ impl RaftLoop {
         let index = self.applied;
         let term = self.store.term(index).map_err(map_err)?;
         let cs = self.raw.raft.prs().conf().to_conf_state();
-        let data = self.kv.snapshot_data();
-        let ours = raftpb::Snapshot {
-            data: Some(data.clone()),
-            metadata: raftpb::SnapshotMetadata {
-                conf_state: convert::conf_state_from_raft(&cs),
-                index,
-                term,
-                extra: Vec::new(),
-            },
+        // Only the copy of the state happens here; encoding it and writing the .snap (which
+        // can take hundreds of ms for a large store) happen on another thread, so the Raft
+        // loop keeps serving meanwhile.
+        let kv = self.kv.clone();
+        let dir = disk::snap_dir(&self.cfg.data_dir);
+        let tx = self.self_tx.clone();
+        let metadata = raftpb::SnapshotMetadata {
+            conf_state: convert::conf_state_from_raft(&cs),
+            index,
+            term,
             extra: Vec::new(),
         };
-        let dir = disk::snap_dir(&self.cfg.data_dir);
-        snap::write(&dir, &ours).map_err(map_err)?;
+        self.snapshotting = true;
+        std::thread::Builder::new()
+            .name("snapshot".into())
+            .spawn(move || {
+                let ours = raftpb::Snapshot {
+                    data: Some(kv.snapshot_data()),
+                    metadata,
+                    extra: Vec::new(),
+                };
+                let r = snap::write(&dir, &ours)
+                    .map(|_| ours)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::SnapshotWritten(Box::new(r)));
+            })
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    /// The `.snap` is on disk: record it in the WAL (which makes it usable), serve it to
+    /// followers, compact the in-memory log and release old segments and snapshots.
+    fn snapshot_written(&mut self, r: Result<raftpb::Snapshot, String>) -> Result<(), NodeError> {
+        self.snapshotting = false;
+        let ours = match r {
+            Ok(s) => s,
+            Err(e) => {
+                // Nothing is lost: the log is kept, and the next apply tries again.
+                tracing::error!("member {}: writing a snapshot failed: {e}", self.cfg.id);
+                return Ok(());
+            }
+        };
+        let (index, term) = (ours.metadata.index, ours.metadata.term);
         let rec = WalSnapshot {
             index,
             term,
@@ -1028,7 +1074,7 @@ impl RaftLoop {
         };
         self.writer.save_snapshot(&rec).map_err(map_err)?;
         let mut s = eraftpb::Snapshot {
-            data: data.into(),
+            data: ours.data.clone().unwrap_or_default().into(),
             ..Default::default()
         };
         s.set_metadata(convert::snapshot_metadata_to_raft(&ours.metadata));
@@ -1036,10 +1082,13 @@ impl RaftLoop {
         self.last_snapshot = index;
         let compact_to = index.saturating_sub(self.cfg.catch_up_entries);
         if compact_to > 0 {
-            self.store.compact(compact_to, cs);
+            self.store.compact(
+                compact_to,
+                convert::conf_state_to_raft(&ours.metadata.conf_state),
+            );
         }
         self.writer.release_to(index).map_err(map_err)?;
-        purge_snaps(&dir, KEEP_SNAPS);
+        purge_snaps(&disk::snap_dir(&self.cfg.data_dir), KEEP_SNAPS);
         tracing::info!(
             "member {}: snapshot at {index} (term {term}), log compacted to {compact_to}",
             self.cfg.id
