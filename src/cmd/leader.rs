@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
+use super::Outcome;
 use super::target::{self, Target};
-use super::{Outcome, UsageError};
 use crate::api::client::Client;
 use crate::cli::LeaderCommand;
 use crate::output::cluster::TransferReport;
@@ -22,17 +22,7 @@ pub fn run(
     let rt = target::runtime()?;
     let (leader, endpoint) = rt.block_on(target::leader(&t.endpoints))?;
     if let Some(id) = to {
-        let members: Vec<u64> = leader
-            .voters
-            .iter()
-            .chain(&leader.learners)
-            .copied()
-            .collect();
-        if !members.contains(&id) {
-            bail!(UsageError(format!(
-                "unknown node id {id} (the cluster has {members:?})"
-            )));
-        }
+        target::known_member(&leader, id)?;
         if leader.learners.contains(&id) {
             bail!("cannot transfer leadership to node {id}: it is a learner");
         }

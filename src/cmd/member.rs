@@ -39,19 +39,11 @@ pub fn run(
         }
         MemberCommand::Promote { id } => {
             let (leader, ep) = rt.block_on(target::leader(&t.endpoints))?;
-            known(&leader, id)?;
+            target::known_member(&leader, id)?;
             if leader.voters.contains(&id) {
                 bail!("node {id} is already a voter");
             }
-            rt.block_on(change(
-                &ep,
-                vec![Change {
-                    kind: ChangeKind::AddVoter,
-                    id,
-                    peer: String::new(),
-                    api: String::new(),
-                }],
-            ))?;
+            rt.block_on(change(&ep, vec![Change::of(ChangeKind::AddVoter, id)]))?;
             let (leader, _) = rt.block_on(target::leader(&t.endpoints))?;
             output::render(&list(&leader, t.manifest.as_ref()), format, out)?;
         }
@@ -65,21 +57,6 @@ pub fn run(
         }
     }
     Ok(Outcome::Ok)
-}
-
-fn known(leader: &NodeStatus, id: u64) -> anyhow::Result<()> {
-    let members: Vec<u64> = leader
-        .voters
-        .iter()
-        .chain(&leader.learners)
-        .copied()
-        .collect();
-    if !members.contains(&id) {
-        bail!(UsageError(format!(
-            "unknown node id {id} (the cluster has {members:?})"
-        )));
-    }
-    Ok(())
 }
 
 /// The members and their roles, as the leader sees them.
@@ -217,16 +194,7 @@ async fn add(
     wait_caught_up(&ep, id, !learner || manifest.is_some()).await?;
     let mut role = "learner";
     if !learner {
-        change(
-            &ep,
-            vec![Change {
-                kind: ChangeKind::AddVoter,
-                id,
-                peer: String::new(),
-                api: String::new(),
-            }],
-        )
-        .await?;
+        change(&ep, vec![Change::of(ChangeKind::AddVoter, id)]).await?;
         role = "voter";
     }
     Ok(MemberRow {
@@ -264,7 +232,7 @@ async fn wait_caught_up(endpoint: &str, id: u64, required: bool) -> anyhow::Resu
 
 async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
     let (leader, mut ep) = target::leader(&t.endpoints).await?;
-    known(&leader, id)?;
+    target::known_member(&leader, id)?;
     if leader.voters == [id] {
         bail!("cannot remove node {id}: it is the last voter");
     }
@@ -276,12 +244,7 @@ async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
             .context("handing over leadership before removing the leader")?;
         ep = wait_leader_other_than(t, id).await?;
     }
-    let remove = Change {
-        kind: ChangeKind::Remove,
-        id,
-        peer: String::new(),
-        api: String::new(),
-    };
+    let remove = Change::of(ChangeKind::Remove, id);
     let after = change(&ep, vec![remove]).await?;
     if let Some(m) = &t.manifest {
         let mut m = m.clone();
@@ -360,13 +323,8 @@ async fn joint(t: &Target, add: &[String], remove: &[u64]) -> anyhow::Result<Nod
         });
     }
     for &id in remove {
-        known(&leader, id)?;
-        changes.push(Change {
-            kind: ChangeKind::Remove,
-            id,
-            peer: String::new(),
-            api: String::new(),
-        });
+        target::known_member(&leader, id)?;
+        changes.push(Change::of(ChangeKind::Remove, id));
     }
     change(&ep, changes).await?;
     if let Some(m) = manifest.as_mut() {

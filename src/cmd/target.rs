@@ -96,6 +96,23 @@ pub async fn leader(endpoints: &[String]) -> anyhow::Result<(NodeStatus, String)
     ))
 }
 
+/// Refuses an id that is neither a voter nor a learner of the cluster (a usage error).
+pub fn known_member(leader: &NodeStatus, id: u64) -> anyhow::Result<()> {
+    let members: Vec<u64> = leader
+        .voters
+        .iter()
+        .chain(&leader.learners)
+        .copied()
+        .collect();
+    if !members.contains(&id) {
+        return Err(super::UsageError(format!(
+            "unknown node id {id} (the cluster has {members:?})"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -114,6 +114,18 @@ pub struct Change {
     pub api: String,
 }
 
+impl Change {
+    /// A change that needs no addresses (promote, remove).
+    pub fn of(kind: ChangeKind, id: u64) -> Change {
+        Change {
+            kind,
+            id,
+            peer: String::new(),
+            api: String::new(),
+        }
+    }
+}
+
 /// The membership after a conf change applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Membership {
