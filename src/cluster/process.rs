@@ -55,7 +55,7 @@ pub fn exited(child: &mut Child) -> Option<String> {
 }
 
 /// Whether `pid` is a live `raftctl node` process for member `id` (not a reused pid).
-pub fn is_member_process(pid: u32, id: u64) -> bool {
+pub fn is_member_process(pid: u32, id: u64, data_dir: &Path) -> bool {
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
         return false;
     };
@@ -71,14 +71,16 @@ pub fn is_member_process(pid: u32, id: u64) -> bool {
     }
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
     let has = |a: &[u8]| args.contains(&a);
+    let pair = |k: &[u8], v: &[u8]| args.windows(2).any(|w| w[0] == k && w[1] == v);
+    // A reused pid, or member `id` of another cluster, is not ours.
     has(b"node")
-        && args
-            .windows(2)
-            .any(|w| w[0] == b"--id" && w[1] == id.to_string().as_bytes())
+        && pair(b"--id", id.to_string().as_bytes())
+        && pair(b"--data-dir", data_dir.as_os_str().as_encoded_bytes())
 }
 
 pub fn alive(m: &MemberEntry) -> bool {
-    m.pid.is_some_and(|p| is_member_process(p, m.id))
+    m.pid
+        .is_some_and(|p| is_member_process(p, m.id, &m.data_dir))
 }
 
 fn signal(pid: u32, sig: i32) {

@@ -237,9 +237,19 @@ fn create(
     };
     step(spin, &format!("starting {n} members"));
     let exe = exe()?;
-    let mut children = Vec::new();
+    let mut children: Vec<(u64, Child)> = Vec::new();
     for i in 0..m.members.len() {
-        children.push(start_member(&exe, &mut m, i)?);
+        match start_member(&exe, &mut m, i) {
+            Ok(c) => children.push(c),
+            Err(e) => {
+                // Leave nothing running behind a failed start.
+                for (_, c) in &mut children {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                return Err(e);
+            }
+        }
     }
     m.save()?;
     Ok((m, children))
@@ -377,7 +387,20 @@ fn one(
             let mut child =
                 process::spawn(&exe()?, &m, &x).with_context(|| format!("starting node {id}"))?;
             let pid = child.id();
-            wait_answering(&x, &mut child)?;
+            // Recorded before waiting, so that `cluster down` finds it whatever happens next.
+            if let Some(e) = m.member_mut(id) {
+                e.pid = Some(pid);
+            }
+            m.save()?;
+            if let Err(e) = wait_answering(&x, &mut child) {
+                let _ = child.kill();
+                let _ = child.wait();
+                if let Some(e) = m.member_mut(id) {
+                    e.pid = None;
+                }
+                m.save()?;
+                return Err(e);
+            }
             (
                 if action == "start" {
                     "started"

@@ -105,13 +105,19 @@ async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
     let router = crate::api::server::router(node.clone());
     let server = tokio::spawn(async move { axum::serve(api, router).await });
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut raft = tokio::task::spawn_blocking(move || raft.join());
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("member {id}: interrupted, stopping"),
         _ = term.recv() => tracing::info!("member {id}: terminated, stopping"),
         r = server => tracing::error!("member {id}: API server ended: {r:?}"),
+        _ = &mut raft => {
+            // The Raft thread stopped on its own (a WAL write failed, …): a member that no
+            // longer takes part must not keep answering as if it did.
+            anyhow::bail!("member {id} ({dir}): the Raft loop stopped (see the log above); exiting");
+        }
     }
     node.stop();
-    tokio::task::spawn_blocking(move || raft.join()).await.ok();
+    raft.await.ok();
     tracing::info!("member {id}: stopped");
     Ok(Outcome::Ok)
 }

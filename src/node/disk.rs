@@ -166,6 +166,22 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
     // HardStates are not synced): what it holds was committed, so the commit moves up to it.
     hs.commit = hs.commit.max(snap_index);
     entries.retain(|e| e.index > snap_index);
+    if let Some(first) = entries.first()
+        && first.index != snap_index + 1
+    {
+        // Older segments were released after a snapshot that is no longer usable.
+        return Err(DiskError::Damaged {
+            path: data_dir.to_path_buf(),
+            message: format!(
+                "the log starts at entry {} but the newest usable snapshot is at {snap_index}: \
+                 entries {}..{} are missing (is a .snap file in {} unreadable?)",
+                first.index,
+                snap_index + 1,
+                first.index - 1,
+                snap_dir(data_dir).display()
+            ),
+        });
+    }
     let snapshot = snapshot.map(|s| {
         let mut out = eraftpb::Snapshot {
             data: s.data.clone().unwrap_or_default().into(),

@@ -207,8 +207,13 @@ impl Node {
         let (tx, rx): (SyncSender<Msg>, Receiver<Msg>) = sync_channel(INBOX);
         let deliver_tx = tx.clone();
         let deliver = Arc::new(move |m: Inbound| {
-            // A full inbox drops peer messages; raft recovers them.
-            let _ = deliver_tx.try_send(Msg::Inbound(m));
+            if matches!(m, Inbound::SnapshotSent { .. }) {
+                // Never lost: without it raft-rs keeps the peer paused (pitfall 9).
+                let _ = deliver_tx.send(Msg::Inbound(m));
+            } else {
+                // A full inbox drops peer messages; raft recovers them.
+                let _ = deliver_tx.try_send(Msg::Inbound(m));
+            }
         });
         let boot = raft_loop::open(&cfg).map_err(|e| e.to_string())?;
         let transport = Transport::new(

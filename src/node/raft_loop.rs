@@ -112,7 +112,7 @@ pub struct RaftLoop {
     read_seq: u64,
     reads: HashMap<Vec<u8>, PendingRead>,
     ready_reads: VecDeque<(u64, PendingRead)>,
-    conf_pending: Option<(u64, super::Reply<Membership>)>,
+    conf_pending: Option<(u64, u64, super::Reply<Membership>)>,
     /// Something a caller waits to see in the status changed: publish at once.
     dirty: bool,
     /// A snapshot is being written on its own thread.
@@ -550,7 +550,7 @@ impl RaftLoop {
         match res {
             Ok(()) => {
                 let index = self.raw.raft.raft_log.last_index();
-                self.conf_pending = Some((index, reply));
+                self.conf_pending = Some((index, self.raw.raft.term, reply));
                 Ok(())
             }
             Err(e) => {
@@ -705,6 +705,13 @@ impl RaftLoop {
         self.puts.retain(|_, r| !r.is_closed());
         self.deletes.retain(|_, r| !r.is_closed());
         self.reads.retain(|_, r| !r.reply.is_closed());
+        if self
+            .conf_pending
+            .as_ref()
+            .is_some_and(|(_, _, r)| r.is_closed())
+        {
+            self.conf_pending = None;
+        }
     }
 
     fn on_ready(&mut self) -> Result<(), NodeError> {
@@ -831,6 +838,13 @@ impl RaftLoop {
         }
         self.conf_state = m.get_conf_state().clone();
         self.applied = m.index;
+        if let Some((idx, _, _)) = &self.conf_pending
+            && *idx <= m.index
+            && let Some((_, _, reply)) = self.conf_pending.take()
+        {
+            let reason = "a snapshot from the leader replaced the log it was in".into();
+            let _ = reply.send(Err(NodeError::Dropped { reason }));
+        }
         self.last_snapshot = m.index;
         Ok(())
     }
@@ -839,6 +853,14 @@ impl RaftLoop {
         for e in entries {
             if e.index <= self.applied {
                 continue;
+            }
+            if let Some((idx, term, _)) = &self.conf_pending
+                && *idx == e.index
+                && *term != e.term
+                && let Some((_, _, reply)) = self.conf_pending.take()
+            {
+                let reason = "another leader's entry took its place".into();
+                let _ = reply.send(Err(NodeError::Dropped { reason }));
             }
             match e.get_entry_type() {
                 EntryType::EntryNormal => self.apply_normal(&e),
@@ -864,12 +886,12 @@ impl RaftLoop {
                 }
             }
             self.applied = e.index;
-            if let Some((idx, _)) = &self.conf_pending
-                && *idx == e.index
+            if let Some((idx, _, _)) = &self.conf_pending
+                && *idx <= e.index
             {
                 // Our conf change proposal was turned into something else (raft-rs does that
-                // silently when it cannot accept it).
-                if let Some((_, reply)) = self.conf_pending.take() {
+                // silently when it cannot accept it), or lost with a leader change.
+                if let Some((_, _, reply)) = self.conf_pending.take() {
                     let _ = reply.send(Err(NodeError::Dropped {
                         reason: "the conf change was not accepted".into(),
                     }));
@@ -974,9 +996,9 @@ impl RaftLoop {
                 );
                 self.conf_state = cs.clone();
                 self.dirty = true;
-                if let Some((idx, _)) = &self.conf_pending
+                if let Some((idx, _, _)) = &self.conf_pending
                     && *idx == index
-                    && let Some((_, reply)) = self.conf_pending.take()
+                    && let Some((_, _, reply)) = self.conf_pending.take()
                 {
                     let _ = reply.send(Ok(membership(&cs, index)));
                 }
@@ -984,9 +1006,9 @@ impl RaftLoop {
             Err(e) => {
                 // Deterministic on every member: the change is a no-op.
                 tracing::warn!("conf change at {index} not applied: {e}");
-                if let Some((idx, _)) = &self.conf_pending
+                if let Some((idx, _, _)) = &self.conf_pending
                     && *idx == index
-                    && let Some((_, reply)) = self.conf_pending.take()
+                    && let Some((_, _, reply)) = self.conf_pending.take()
                 {
                     let _ = reply.send(Err(NodeError::Invalid {
                         reason: e.to_string(),
@@ -1066,6 +1088,14 @@ impl RaftLoop {
             }
         };
         let (index, term) = (ours.metadata.index, ours.metadata.term);
+        if index <= self.store.snapshot_index() {
+            // A newer snapshot from the leader was installed meanwhile: this one is stale.
+            tracing::info!(
+                "member {}: dropping snapshot {index}, superseded",
+                self.cfg.id
+            );
+            return Ok(());
+        }
         let rec = WalSnapshot {
             index,
             term,
@@ -1106,7 +1136,7 @@ impl RaftLoop {
         for (_, r) in self.reads.drain() {
             let _ = r.reply.send(Err(e.clone()));
         }
-        if let Some((_, r)) = self.conf_pending.take() {
+        if let Some((_, _, r)) = self.conf_pending.take() {
             let _ = r.send(Err(e.clone()));
         }
         if let Some((_, _, _, r)) = self.transfer.take() {

@@ -55,6 +55,17 @@ pub async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, env: &Envelope) -> io
 
 /// Reads one frame; `Ok(None)` at a clean end of stream.
 pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<Option<Envelope>> {
+    read_frame_max(r, MAX_FRAME).await
+}
+
+/// The most a hello may take: it is read before the peer is known.
+pub const MAX_HELLO: u32 = 64 << 10;
+
+/// Reads one frame of at most `max` bytes.
+pub async fn read_frame_max<R: AsyncRead + Unpin>(
+    r: &mut R,
+    max: u32,
+) -> io::Result<Option<Envelope>> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len).await {
         Ok(_) => {}
@@ -62,10 +73,10 @@ pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<Option<En
         Err(e) => return Err(e),
     }
     let len = u32::from_be_bytes(len);
-    if len > MAX_FRAME {
+    if len > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes is larger than the {MAX_FRAME}-byte limit"),
+            format!("frame of {len} bytes is larger than the {max}-byte limit"),
         ));
     }
     let mut buf = vec![0u8; len as usize];

@@ -173,10 +173,16 @@ impl Transport {
         let faults = self.faults();
         let mut by_peer: HashMap<u64, Vec<Message>> = HashMap::new();
         for m in msgs {
-            if faults.partition.contains(&m.to) {
-                continue;
-            }
-            if faults.drop_rate > 0.0 && rand::random::<f64>() < faults.drop_rate {
+            let dropped = faults.partition.contains(&m.to)
+                || (faults.drop_rate > 0.0 && rand::random::<f64>() < faults.drop_rate);
+            if dropped {
+                // raft-rs keeps a peer paused until its snapshot is reported (pitfall 9).
+                if m.get_msg_type() == MessageType::MsgSnapshot {
+                    (self.0.deliver)(Inbound::SnapshotSent {
+                        to: m.to,
+                        ok: false,
+                    });
+                }
                 continue;
             }
             by_peer.entry(m.to).or_default().push(m);
@@ -220,7 +226,11 @@ impl Transport {
 async fn read_loop(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let (mut r, _w) = stream.into_split();
-    let first = tokio::time::timeout(Duration::from_secs(5), frame::read_frame(&mut r)).await;
+    let first = tokio::time::timeout(
+        Duration::from_secs(5),
+        frame::read_frame_max(&mut r, frame::MAX_HELLO),
+    )
+    .await;
     let hello = match first {
         Ok(Ok(Some(Envelope {
             body: Some(Body::Hello(h)),
@@ -340,8 +350,18 @@ async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Recei
                     fail(&inner, id, &snapshots);
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(1));
-                    // What queued up meanwhile is stale; raft sends again.
-                    while rx.try_recv().is_ok() {}
+                    // What queued up meanwhile is stale; raft sends again (snapshots once reported).
+                    while let Ok(stale) = rx.try_recv() {
+                        for m in stale
+                            .iter()
+                            .filter(|m| m.get_msg_type() == MessageType::MsgSnapshot)
+                        {
+                            (inner.deliver)(Inbound::SnapshotSent {
+                                to: m.to,
+                                ok: false,
+                            });
+                        }
+                    }
                     continue;
                 }
             }
