@@ -2,7 +2,7 @@
 //! commands, in log order, on every member. Remembers recent request ids so that a command
 //! retried after a leader change applies once.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use prost::Message;
 use thiserror::Error;
@@ -20,14 +20,42 @@ pub enum KvError {
     Decode(#[from] prost::DecodeError),
 }
 
+/// What a remembered request did, as its retry is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Put,
+    Deleted(bool),
+    Nothing,
+}
+
+impl Outcome {
+    fn code(self) -> u32 {
+        match self {
+            Outcome::Put => 0,
+            Outcome::Deleted(true) => 1,
+            Outcome::Deleted(false) => 2,
+            Outcome::Nothing => 3,
+        }
+    }
+
+    fn from_code(c: u32) -> Outcome {
+        match c {
+            1 => Outcome::Deleted(true),
+            2 => Outcome::Deleted(false),
+            3 => Outcome::Nothing,
+            _ => Outcome::Put,
+        }
+    }
+}
+
 /// What applying a command did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
     Put,
     /// A delete; true when the key existed.
     Deleted(bool),
-    /// The request id was applied before: nothing changed.
-    Duplicate,
+    /// The request id was applied before: nothing changed; what the first one did.
+    Duplicate(Outcome),
     /// A command without an operation.
     Nothing,
 }
@@ -48,7 +76,7 @@ pub struct Member {
 pub struct Kv {
     map: BTreeMap<Vec<u8>, Vec<u8>>,
     members: BTreeMap<u64, Member>,
-    ids: HashSet<u64>,
+    ids: HashMap<u64, Outcome>,
     order: VecDeque<u64>,
     bytes: u64,
 }
@@ -59,6 +87,9 @@ struct KvSnapshot {
     pairs: Vec<Pair>,
     #[prost(uint64, repeated, tag = "2")]
     recent_ids: Vec<u64>,
+    /// What each of `recent_ids` did (`Outcome::code`), in the same order.
+    #[prost(uint32, repeated, tag = "4")]
+    recent_outcomes: Vec<u32>,
     #[prost(message, repeated, tag = "3")]
     members: Vec<Member>,
 }
@@ -77,12 +108,24 @@ impl Kv {
     }
 
     pub fn apply(&mut self, cmd: &Command) -> Applied {
-        if cmd.request_id != 0 {
-            if self.ids.contains(&cmd.request_id) {
-                return Applied::Duplicate;
-            }
-            self.remember(cmd.request_id);
+        if cmd.request_id != 0
+            && let Some(first) = self.ids.get(&cmd.request_id)
+        {
+            return Applied::Duplicate(*first);
         }
+        let applied = self.apply_op(cmd);
+        if cmd.request_id != 0 {
+            let outcome = match applied {
+                Applied::Put => Outcome::Put,
+                Applied::Deleted(d) => Outcome::Deleted(d),
+                _ => Outcome::Nothing,
+            };
+            self.remember(cmd.request_id, outcome);
+        }
+        applied
+    }
+
+    fn apply_op(&mut self, cmd: &Command) -> Applied {
         match &cmd.op {
             Some(Op::Put(p)) => {
                 self.bytes += (p.key.len() + p.value.len()) as u64;
@@ -102,8 +145,8 @@ impl Kv {
         }
     }
 
-    fn remember(&mut self, id: u64) {
-        self.ids.insert(id);
+    fn remember(&mut self, id: u64, outcome: Outcome) {
+        self.ids.insert(id, outcome);
         self.order.push_back(id);
         if self.order.len() > RECENT_IDS
             && let Some(old) = self.order.pop_front()
@@ -157,6 +200,11 @@ impl Kv {
                 })
                 .collect(),
             recent_ids: self.order.iter().copied().collect(),
+            recent_outcomes: self
+                .order
+                .iter()
+                .map(|id| self.ids.get(id).copied().unwrap_or(Outcome::Put).code())
+                .collect(),
             members: self.members.values().cloned().collect(),
         };
         let mut out = SNAPSHOT_MAGIC.to_vec();
@@ -174,8 +222,14 @@ impl Kv {
             kv.bytes += (p.key.len() + p.value.len()) as u64;
             kv.map.insert(p.key, p.value);
         }
-        for id in snap.recent_ids {
-            kv.remember(id);
+        for (i, id) in snap.recent_ids.into_iter().enumerate() {
+            let outcome = snap
+                .recent_outcomes
+                .get(i)
+                .copied()
+                .map(Outcome::from_code)
+                .unwrap_or(Outcome::Put);
+            kv.remember(id, outcome);
         }
         for m in snap.members {
             kv.members.insert(m.id, m);
@@ -204,13 +258,18 @@ mod tests {
         let mut kv = Kv::new();
         assert_eq!(kv.apply(&put(1, "a", "1")), Applied::Put);
         assert_eq!(kv.apply(&put(2, "a", "2")), Applied::Put);
-        assert_eq!(kv.apply(&put(1, "a", "1")), Applied::Duplicate);
+        assert_eq!(
+            kv.apply(&put(1, "a", "1")),
+            Applied::Duplicate(Outcome::Put)
+        );
         assert_eq!(kv.get(b"a"), Some(&b"2"[..]));
         let del = Command {
             request_id: 3,
             op: Some(Op::Delete(Delete { key: b"a".to_vec() })),
         };
         assert_eq!(kv.apply(&del), Applied::Deleted(true));
+        // A retry of that delete is told what the first one did.
+        assert_eq!(kv.apply(&del), Applied::Duplicate(Outcome::Deleted(true)));
         assert_eq!(kv.size(), 0);
     }
 
@@ -221,7 +280,10 @@ mod tests {
         let back = Kv::from_snapshot_data(&kv.snapshot_data()).unwrap();
         assert_eq!(back.get(b"k"), Some(&b"v"[..]));
         let mut back = back;
-        assert_eq!(back.apply(&put(7, "k", "other")), Applied::Duplicate);
+        assert_eq!(
+            back.apply(&put(7, "k", "other")),
+            Applied::Duplicate(Outcome::Put)
+        );
         assert!(Kv::from_snapshot_data(b"junk").is_err());
     }
 }

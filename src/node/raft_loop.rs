@@ -918,7 +918,11 @@ impl RaftLoop {
             }
             Some(Op::Delete(_)) => {
                 if let Some(r) = self.deletes.remove(&cmd.request_id) {
-                    let existed = matches!(res, Applied::Deleted(true));
+                    let existed = matches!(
+                        res,
+                        Applied::Deleted(true)
+                            | Applied::Duplicate(crate::kv::Outcome::Deleted(true))
+                    );
                     let _ = r.send(Ok(existed));
                 }
             }

@@ -320,17 +320,27 @@ async fn connect(inner: &Inner, id: u64, addr: &str) -> std::io::Result<TcpStrea
     Ok(s)
 }
 
-/// Most batches merged into one frame.
-const MERGE: usize = 256;
+/// Queued batches are merged into one frame up to about this many bytes.
+const MERGE_BYTES: usize = 16 << 20;
+/// A peer that takes longer than this to accept a frame counts as unreachable.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Receiver<Vec<Message>>) {
     let mut conn: Option<TcpStream> = None;
     let mut backoff = Duration::from_millis(20);
     while let Some(first) = rx.recv().await {
         let mut msgs = first;
-        for _ in 0..MERGE {
+        let mut bytes: usize = msgs.iter().map(|m| m.compute_size() as usize).sum();
+        // Merge what else is queued, up to a frame well under the receiver's limit.
+        while bytes < MERGE_BYTES {
             match rx.try_recv() {
-                Ok(more) => msgs.extend(more),
+                Ok(more) => {
+                    bytes += more
+                        .iter()
+                        .map(|m| m.compute_size() as usize)
+                        .sum::<usize>();
+                    msgs.extend(more);
+                }
                 Err(_) => break,
             }
         }
@@ -374,19 +384,50 @@ async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Recei
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
+        let mut too_big = Vec::new();
         let batch = Batch {
             msgs: msgs
                 .iter()
+                .filter(|m| {
+                    // A message the receiver would refuse (a snapshot of a huge store) is not
+                    // sent; its snapshot is reported as failed instead of as delivered.
+                    let ok = (m.compute_size() as u64) < u64::from(frame::MAX_FRAME) - 1024;
+                    if !ok {
+                        too_big.push(m.to);
+                    }
+                    ok
+                })
                 .filter_map(|m| m.write_to_bytes().ok())
                 .collect(),
         };
+        let snapshots: Vec<u64> = snapshots
+            .into_iter()
+            .filter(|to| !too_big.contains(to))
+            .collect();
+        if !too_big.is_empty() {
+            tracing::error!(
+                "member {id}: a snapshot is larger than the {}-byte frame limit; not sent",
+                frame::MAX_FRAME
+            );
+            for to in too_big {
+                (inner.deliver)(Inbound::SnapshotSent { to, ok: false });
+            }
+        }
         let env = Envelope {
             body: Some(Body::Batch(batch)),
         };
         let Some(stream) = conn.as_mut() else {
             continue;
         };
-        match frame::write_frame(stream, &env).await {
+        let written = tokio::time::timeout(WRITE_TIMEOUT, frame::write_frame(stream, &env))
+            .await
+            .unwrap_or_else(|_| {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "write timed out",
+                ))
+            });
+        match written {
             Ok(()) => {
                 for to in snapshots {
                     (inner.deliver)(Inbound::SnapshotSent { to, ok: true });

@@ -272,6 +272,19 @@ impl Scanner {
                     end: SegmentEnd::Stopped,
                 };
             }
+            FrameRead::TooLarge { offset, len } => {
+                let msg = format!(
+                    "a frame announces a record of {len} bytes, more than raftctl reads \
+                     ({} bytes); the rest of this segment is not read",
+                    segment::MAX_FRAME_READ
+                );
+                let p = Problem::error(Kind::OversizeRecord, self.file(), msg).at(offset);
+                self.report(p);
+                self.phase = Phase::Ended {
+                    offset,
+                    end: SegmentEnd::Stopped,
+                };
+            }
             FrameRead::Frame {
                 offset,
                 word,

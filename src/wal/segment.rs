@@ -10,6 +10,10 @@ use super::format::{self, SECTOR};
 
 const CHUNK: usize = 4 << 20;
 
+/// The largest frame the reader holds in memory. etcd 3.4.10+ refuses records of 10 MiB and
+/// more already; this bound only keeps a crafted file from asking for unbounded memory.
+pub const MAX_FRAME_READ: u64 = 1 << 30;
+
 /// What the next read found.
 #[derive(Debug)]
 pub enum FrameRead {
@@ -23,6 +27,9 @@ pub enum FrameRead {
     },
     /// The segment has no more records: a zero length word or the end of the file.
     End { offset: u64, zero_word: bool },
+    /// A frame larger than [`MAX_FRAME_READ`]: not read (a crafted sparse file could claim
+    /// terabytes).
+    TooLarge { offset: u64, len: u64 },
     /// The file ends inside a length word or inside the frame it announces.
     Truncated {
         offset: u64,
@@ -140,6 +147,9 @@ impl SegmentReader {
                 word: Some(word),
                 available: left,
             });
+        }
+        if n + pad > MAX_FRAME_READ {
+            return Ok(FrameRead::TooLarge { offset, len: n });
         }
         let total = 8 + (n + pad) as usize;
         if self.fill(total)? < total {

@@ -626,3 +626,21 @@ fn snap_membership_against_its_wal_record() {
     assert_eq!(code, 1);
     assert_eq!(problems_of(&v, "snap-conf-state-mismatch")[0]["index"], 4);
 }
+
+/// A crafted sparse segment whose length word claims 1.5 GB is reported, not allocated.
+#[test]
+fn huge_frame_in_a_sparse_file_is_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wal = tmp.path().join("wal");
+    std::fs::create_dir(&wal).unwrap();
+    let seg = wal.join("0000000000000000-0000000000000000.wal");
+    let f = std::fs::File::create(&seg).unwrap();
+    f.set_len(2 << 30).unwrap();
+    use std::os::unix::fs::FileExt;
+    f.write_all_at(&(1_500_000_000u64).to_le_bytes(), 0)
+        .unwrap();
+    let (code, v) = verify(&wal);
+    assert_eq!(code, 1);
+    let p = &problems_of(&v, "oversize-record")[0];
+    assert_eq!(p["offset"], 0);
+}
