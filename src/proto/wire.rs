@@ -139,11 +139,16 @@ impl<'a> Reader<'a> {
 
     #[inline]
     pub fn varint(&mut self) -> Result<u64, DecodeError> {
-        if let Some(&b) = self.buf.get(self.pos)
-            && b < 0x80
-        {
-            self.pos += 1;
-            return Ok(u64::from(b));
+        // Up to five bytes (every u32, CRCs included) without the overflow checks that only
+        // the tenth byte needs.
+        let rest = &self.buf[self.pos.min(self.buf.len())..];
+        let mut value = 0u64;
+        for (i, &b) in rest.iter().take(5).enumerate() {
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b < 0x80 {
+                self.pos += i + 1;
+                return Ok(value);
+            }
         }
         self.varint_slow()
     }

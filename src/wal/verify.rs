@@ -47,6 +47,90 @@ pub struct VerifyReport {
     pub bytes: u64,
 }
 
+/// One scanner event, owning what it needs (record bytes live in the batch's arena).
+enum Ev {
+    Start(usize),
+    End {
+        seg: usize,
+        offset: u64,
+        end: SegmentEnd,
+    },
+    Problem(Box<Problem>),
+    Rec {
+        seg: usize,
+        offset: u64,
+        rec_type: i64,
+        data: std::ops::Range<usize>,
+    },
+}
+
+/// Events handed from the scanning thread to the checking one.
+#[derive(Default)]
+struct Batch {
+    evs: Vec<Ev>,
+    arena: Vec<u8>,
+}
+
+/// Records per batch: large enough to make the hand-over cheap, small enough to stay in cache.
+const BATCH: usize = 2048;
+/// Bytes of record data per batch (a few batches are in flight: memory stays bounded).
+const BATCH_BYTES: usize = 1 << 20;
+
+/// The scanning stage: runs the scanner and sends its events in batches, reusing the batches
+/// the checking stage hands back.
+fn scan_in_batches(
+    segments: Vec<super::layout::Segment>,
+    tx: &std::sync::mpsc::SyncSender<Result<Batch>>,
+    back: &std::sync::mpsc::Receiver<Batch>,
+) {
+    let mut scanner = Scanner::new(
+        segments,
+        ScanOptions {
+            check_trailing_zeros: true,
+        },
+    );
+    let fresh = |back: &std::sync::mpsc::Receiver<Batch>| {
+        let mut b = back.try_recv().unwrap_or_default();
+        b.evs.clear();
+        b.arena.clear();
+        b
+    };
+    let mut batch = fresh(back);
+    while let Some(ev) = scanner.next() {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        batch.evs.push(match ev {
+            Event::SegmentStart { seg } => Ev::Start(seg),
+            Event::SegmentEnd { seg, offset, end } => Ev::End { seg, offset, end },
+            Event::Problem(p) => Ev::Problem(p),
+            Event::Record(r) => {
+                let start = batch.arena.len();
+                batch.arena.extend_from_slice(r.record.data());
+                Ev::Rec {
+                    seg: r.seg,
+                    offset: r.offset,
+                    rec_type: r.record.rec_type,
+                    data: start..batch.arena.len(),
+                }
+            }
+        });
+        if batch.evs.len() >= BATCH || batch.arena.len() >= BATCH_BYTES {
+            if tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
+            batch = fresh(back);
+        }
+    }
+    if !batch.evs.is_empty() {
+        let _ = tx.send(Ok(batch));
+    }
+}
+
 /// Per-segment facts gathered during the scan, for the openability check.
 #[derive(Default, Clone)]
 struct SegFacts {
@@ -61,54 +145,83 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
     let bytes = segments.iter().map(|s| s.size).sum();
     let files: Vec<Arc<str>> = segments.iter().map(|s| Arc::from(s.display())).collect();
     let mut facts = vec![SegFacts::default(); segments.len()];
-    let mut scanner = Scanner::new(
-        segments.clone(),
-        ScanOptions {
-            check_trailing_zeros: true,
-        },
-    );
     let mut checker = Checker::new();
     let n = segments.len();
-    while let Some(ev) = scanner.next() {
-        match ev? {
-            Event::SegmentStart { seg } => {
-                let s = &segments[seg];
-                checker.segment_start(files[seg].clone(), s.seq, s.index, seg == 0);
+    // Two stages on two threads: this one reads, frames and CRCs (the scanner); the other
+    // decodes and checks. Records cross in batches that own their bytes.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(4);
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Batch>();
+    let scan_segments = segments.clone();
+    let reader = std::thread::Builder::new()
+        .name("verify-scan".into())
+        .spawn(move || scan_in_batches(scan_segments, &tx, &back_rx))
+        .map_err(|source| super::WalError::Io {
+            path: layout.wal_dir.clone().unwrap_or_default(),
+            source,
+        })?;
+    let mut failure = None;
+    for batch in rx.iter() {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                failure = Some(e);
+                break;
             }
-            Event::SegmentEnd { seg, offset, end } => {
-                if seg + 1 < n && end == SegmentEnd::ZeroWord {
-                    let msg = format!(
-                        "the records end at offset {offset} but the file goes on to {} bytes: a \
-                         segment that is not the last should end at its last record",
-                        segments[seg].size
-                    );
-                    problems.push(
-                        Problem::warning(Kind::UntruncatedSegment, &*files[seg], msg).at(offset),
-                    );
+        };
+        for ev in &batch.evs {
+            match ev {
+                Ev::Start(seg) => {
+                    let s = &segments[*seg];
+                    checker.segment_start(files[*seg].clone(), s.seq, s.index, *seg == 0);
                 }
-            }
-            Event::Problem(p) => problems.push(*p),
-            Event::Record(r) => {
-                let pos = Pos {
-                    file: &files[r.seg],
-                    offset: r.offset,
-                };
-                let decoded = checker.record(pos, r.record.rec_type, r.record.data());
-                let f = &mut facts[r.seg];
-                match decoded {
-                    super::check::Decoded::Entry(e) => {
-                        f.first_entry.get_or_insert(e.index);
+                Ev::End { seg, offset, end } => {
+                    if seg + 1 < n && *end == SegmentEnd::ZeroWord {
+                        let msg = format!(
+                            "the records end at offset {offset} but the file goes on to {} bytes: a \
+                             segment that is not the last should end at its last record",
+                            segments[*seg].size
+                        );
+                        problems.push(
+                            Problem::warning(Kind::UntruncatedSegment, &*files[*seg], msg)
+                                .at(*offset),
+                        );
                     }
-                    super::check::Decoded::Snapshot(WalSnapshot { index, term, .. }) => {
-                        f.snapshots.push((index, term));
-                    }
-                    _ => {}
                 }
-                if checker.has_problems() {
-                    problems.extend(checker.take_problems());
+                Ev::Problem(p) => problems.push((**p).clone()),
+                Ev::Rec {
+                    seg,
+                    offset,
+                    rec_type,
+                    data,
+                } => {
+                    let pos = Pos {
+                        file: &files[*seg],
+                        offset: *offset,
+                    };
+                    let bytes = &batch.arena[data.clone()];
+                    let decoded = checker.record(pos, *rec_type, bytes);
+                    let f = &mut facts[*seg];
+                    match decoded {
+                        super::check::Decoded::Entry(e) => {
+                            f.first_entry.get_or_insert(e.index);
+                        }
+                        super::check::Decoded::Snapshot(WalSnapshot { index, term, .. }) => {
+                            f.snapshots.push((index, term));
+                        }
+                        _ => {}
+                    }
+                    if checker.has_problems() {
+                        problems.extend(checker.take_problems());
+                    }
                 }
             }
         }
+        let _ = back_tx.send(batch);
+    }
+    drop(back_tx);
+    let _ = reader.join();
+    if let Some(e) = failure {
+        return Err(e);
     }
     let last_file = files.last().map(|f| f.to_string()).unwrap_or_default();
     let summary = checker.finish(&last_file);
