@@ -38,7 +38,7 @@ pub struct Recovered {
     /// Entries after the snapshot, raft-rs dialect.
     pub entries: Vec<eraftpb::Entry>,
     /// A torn tail that was cut on start: (segment, offset, copy).
-    pub repaired: Option<(PathBuf, u64, PathBuf)>,
+    pub repaired: Option<crate::wal::writer::Repaired>,
 }
 
 pub fn wal_dir(data_dir: &Path) -> PathBuf {

@@ -62,11 +62,14 @@ pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
                 cfg.id
             ));
         }
-        if let Some((seg, off, copy)) = &rec.repaired {
+        if let Some(r) = &rec.repaired {
             tracing::warn!(
-                "cut a torn WAL tail in {} at offset {off}; the segment as it was is in {}",
-                seg.display(),
-                copy.display()
+                "cut a torn WAL tail in {} at offset {} ({} record(s) after it that still checked out \
+                 went with it, as etcd does); the segment as it was is in {}",
+                r.segment.display(),
+                r.offset,
+                r.records_after,
+                r.copy.display()
             );
         }
         return Ok(Boot { rec, fresh: false });

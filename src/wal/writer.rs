@@ -40,8 +40,19 @@ pub struct TailState {
     pub last_index: Option<u64>,
     pub hard_state: HardState,
     pub metadata: Vec<u8>,
-    /// The torn tail that was cut on open, as (segment, offset, .broken copy).
-    pub repaired: Option<(PathBuf, u64, PathBuf)>,
+    /// The torn tail that was cut on open.
+    pub repaired: Option<Repaired>,
+}
+
+/// A torn tail cut when a WAL was reopened.
+#[derive(Debug, Clone)]
+pub struct Repaired {
+    pub segment: PathBuf,
+    pub offset: u64,
+    /// The whole segment as it was.
+    pub copy: PathBuf,
+    /// Records after the torn one that still checked out, and were cut with it.
+    pub records_after: u64,
 }
 
 pub struct WalWriter {
@@ -200,7 +211,15 @@ impl WalWriter {
         if let Some(at) = cut {
             let report = super::repair::repair(&layout, false, true)?;
             let copy = report.broken_copy.map(PathBuf::from).unwrap_or_default();
-            state.repaired = Some((last.path.clone(), at, copy));
+            // Like etcd, a member cuts on start even when records after the torn one check out
+            // (they may be the rest of the write the crash interrupted); it says how many.
+            let records_after = report.problem.and_then(|p| p.records_after).unwrap_or(0);
+            state.repaired = Some(Repaired {
+                segment: last.path.clone(),
+                offset: at,
+                copy,
+                records_after,
+            });
             end = at;
         }
         let tail = OpenOptions::new()
