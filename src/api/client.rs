@@ -24,14 +24,7 @@ pub enum ClientError {
     },
 }
 
-impl ClientError {
-    pub fn node_error(&self) -> Option<&NodeError> {
-        match self {
-            ClientError::Node { error, .. } => Some(error),
-            _ => None,
-        }
-    }
-}
+impl ClientError {}
 
 #[derive(Clone)]
 pub struct Client {

@@ -248,10 +248,6 @@ impl Node {
         self.status.borrow().clone()
     }
 
-    pub fn status_watch(&self) -> watch::Receiver<Arc<NodeStatus>> {
-        self.status.clone()
-    }
-
     /// Sends a request built around a fresh reply channel and waits for the answer.
     pub async fn ask<T>(
         &self,

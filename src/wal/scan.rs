@@ -110,8 +110,6 @@ pub struct Scanner {
     queue: VecDeque<Problem>,
     ready: Option<Ready>,
     opts: ScanOptions,
-    /// True once any problem of severity error was reported.
-    failed: bool,
 }
 
 impl Scanner {
@@ -132,7 +130,6 @@ impl Scanner {
             queue: VecDeque::new(),
             ready: None,
             opts,
-            failed: false,
         }
     }
 
@@ -145,11 +142,6 @@ impl Scanner {
         self.crc
     }
 
-    /// Whether any error-severity problem has been reported so far.
-    pub fn failed(&self) -> bool {
-        self.failed
-    }
-
     fn is_last(&self) -> bool {
         self.cur + 1 == self.segments.len()
     }
@@ -159,13 +151,7 @@ impl Scanner {
         self.names[self.cur].clone()
     }
 
-    /// Every segment's path as shown to the user.
-    pub fn names(&self) -> &[Arc<str>] {
-        &self.names
-    }
-
     fn report(&mut self, p: Problem) {
-        self.failed |= p.is_error();
         self.queue.push_back(p);
     }
 

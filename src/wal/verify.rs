@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::check::{Checker, LogSummary, Pos};
 use super::error::Result;
-use super::format::RecordType;
 use super::layout::{Layout, LeftoverKind, Segment};
 use super::lock;
 use super::problem::{Kind, Problem};
@@ -496,11 +495,4 @@ fn in_use(segments: &[Segment], problems: &mut Vec<Problem>) {
         let msg = "locked by a running process (a member is using this WAL): the tail may change while it is read".into();
         problems.push(Problem::warning(Kind::InUse, s.display(), msg));
     }
-}
-
-/// Counts records by type, for summaries.
-pub fn type_name(t: i64) -> &'static str {
-    RecordType::from_i64(t)
-        .map(RecordType::json_name)
-        .unwrap_or("unknown")
 }

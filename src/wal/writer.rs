@@ -256,10 +256,6 @@ impl WalWriter {
         Ok((w, state))
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The segment being appended to.
     pub fn tail_path(&self) -> &Path {
         &self.tail_path
