@@ -155,6 +155,45 @@ impl Scanner {
         self.queue.push_back(p);
     }
 
+    /// The fast path: hands `f` every consecutive record already whole in the read buffer that
+    /// needs no report — canonical frame and padding, a data record of a known type that
+    /// decodes and passes its CRC — and returns how many. Anything else (and every read) is
+    /// left to [`Scanner::next`], which says the same about those records.
+    pub fn next_clean(&mut self, mut f: impl FnMut(usize, u64, i64, &[u8])) -> usize {
+        if !matches!(self.phase, Phase::Frames) || !self.queue.is_empty() || self.ready.is_some() {
+            return 0;
+        }
+        let Some(reader) = self.reader.as_mut() else {
+            return 0;
+        };
+        let mut n = 0;
+        while let Some((offset, word, body, padding)) = reader.buffered_frame() {
+            let (len, pad) = (body.len() as u64, padding.len() as u64);
+            if !format::length_word_is_canonical(word)
+                || padding.iter().any(|&b| b != 0)
+                || len + pad >= MAX_RECORD_BYTES
+            {
+                break;
+            }
+            let Ok(rec) = Record::decode(body) else { break };
+            if rec.rec_type == RecordType::Crc as i64
+                || RecordType::from_i64(rec.rec_type).is_none()
+                || !rec.extra.is_empty()
+            {
+                break;
+            }
+            let running = crc32c::crc32c_append(self.crc, rec.data());
+            if running != rec.crc {
+                break;
+            }
+            self.crc = running;
+            f(self.cur, offset, rec.rec_type, rec.data());
+            reader.consume(8 + (len + pad) as usize);
+            n += 1;
+        }
+        n
+    }
+
     /// The next event, or `None` after the last segment. I/O errors end the scan.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<Event<'_>>> {

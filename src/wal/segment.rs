@@ -113,6 +113,31 @@ impl SegmentReader {
         Ok(self.hi - self.lo)
     }
 
+    /// The next frame if it is already whole in the buffer (no read, no refill): its offset,
+    /// length word, record bytes and padding. For the scanner's fast path.
+    #[inline]
+    pub fn buffered_frame(&self) -> Option<(u64, u64, &[u8], &[u8])> {
+        let avail = &self.buf[self.lo..self.hi];
+        let w = u64::from_le_bytes(avail.get(..8)?.try_into().ok()?);
+        let (n, pad) = format::decode_length_word(w);
+        let total = 8usize.checked_add(n as usize)?.checked_add(pad as usize)?;
+        if w == 0 || total > avail.len() {
+            return None;
+        }
+        Some((
+            self.offset(),
+            w,
+            &avail[8..8 + n as usize],
+            &avail[8 + n as usize..total],
+        ))
+    }
+
+    /// Moves past a frame returned by [`SegmentReader::buffered_frame`].
+    #[inline]
+    pub fn consume(&mut self, total: usize) {
+        self.lo += total;
+    }
+
     /// Reads the next frame. Never allocates more than the file has left to read.
     pub fn next_frame(&mut self) -> io::Result<FrameRead> {
         let offset = self.offset();

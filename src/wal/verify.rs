@@ -95,7 +95,33 @@ fn scan_in_batches(
         b
     };
     let mut batch = fresh(back);
-    while let Some(ev) = scanner.next() {
+    let full = |b: &Batch| b.evs.len() >= BATCH || b.arena.len() >= BATCH_BYTES;
+    loop {
+        // Runs of clean records take the fast path; anything else, and every read, the
+        // scanner's general one.
+        while !full(&batch) {
+            let took = scanner.next_clean(|seg, offset, rec_type, data| {
+                let start = batch.arena.len();
+                batch.arena.extend_from_slice(data);
+                batch.evs.push(Ev::Rec {
+                    seg,
+                    offset,
+                    rec_type,
+                    data: start..batch.arena.len(),
+                });
+            });
+            if took == 0 {
+                break;
+            }
+        }
+        if full(&batch) {
+            if tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
+            batch = fresh(back);
+            continue;
+        }
+        let Some(ev) = scanner.next() else { break };
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => {
@@ -118,12 +144,6 @@ fn scan_in_batches(
                 }
             }
         });
-        if batch.evs.len() >= BATCH || batch.arena.len() >= BATCH_BYTES {
-            if tx.send(Ok(std::mem::take(&mut batch))).is_err() {
-                return;
-            }
-            batch = fresh(back);
-        }
     }
     if !batch.evs.is_empty() {
         let _ = tx.send(Ok(batch));
