@@ -365,3 +365,34 @@ fn second_process_on_a_data_dir_is_refused() {
     c.put(1, "still", "fine");
     c.stop_and_check();
 }
+
+/// Pitfall 7: removing one voter of two goes through joint consensus, so the survivor is not
+/// stranded; it ends as a single voter that still takes writes.
+#[test]
+fn two_voters_shrink_to_one_through_joint_consensus() {
+    let mut c = TestCluster::start(2, &[]);
+    let leader = c.wait_for_leader();
+    let other = if leader == 1 { 2 } else { 1 };
+    c.put(leader, "before", "1");
+    let m = c
+        .block(
+            c.client(leader)
+                .change(&[Change::of(ChangeKind::Remove, other)]),
+        )
+        .expect("remove");
+    assert_eq!(m.voters, [leader]);
+    assert_eq!(
+        m.voters_outgoing.len(),
+        2,
+        "entered a joint configuration: {m:?}"
+    );
+    wait_until("the joint configuration to be left", || {
+        c.status(leader)
+            .filter(|s| s.voters_outgoing.is_empty() && s.voters == [leader])
+            .map(|_| ())
+    });
+    c.stop(other);
+    c.put(leader, "after", "2");
+    assert_eq!(c.get(leader, "after", false).as_deref(), Some("2"));
+    c.stop_and_check();
+}
