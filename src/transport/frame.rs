@@ -13,7 +13,7 @@ pub const MAX_FRAME: u32 = 256 << 20;
 
 #[derive(Clone, PartialEq, Message)]
 pub struct Envelope {
-    #[prost(oneof = "Body", tags = "1, 2")]
+    #[prost(oneof = "Body", tags = "1, 2, 3")]
     pub body: Option<Body>,
 }
 
@@ -23,6 +23,8 @@ pub enum Body {
     Hello(Hello),
     #[prost(message, tag = "2")]
     Batch(Batch),
+    #[prost(message, tag = "3")]
+    Chunk(Chunk),
 }
 
 /// The first frame of every connection.
@@ -37,6 +39,56 @@ pub struct Hello {
     /// The sender's API address, so members learn where to find each other's API.
     #[prost(string, tag = "4")]
     pub api: String,
+}
+
+/// A piece of one large raft message (a snapshot), sent in order on the connection.
+#[derive(Clone, PartialEq, Message)]
+pub struct Chunk {
+    #[prost(bytes = "vec", tag = "1")]
+    pub bytes: Vec<u8>,
+    /// The message ends with this piece.
+    #[prost(bool, tag = "2")]
+    pub last: bool,
+}
+
+/// Messages larger than this travel as chunks of this size, not inside one frame.
+pub const CHUNK: usize = 1 << 20;
+
+/// The largest message reassembled from chunks.
+pub const MAX_CHUNKED: usize = 4 << 30;
+
+/// Splits an encoded message into chunk frames.
+pub fn chunks(msg: &[u8]) -> impl Iterator<Item = Envelope> + '_ {
+    let n = msg.len().div_ceil(CHUNK).max(1);
+    (0..n).map(move |i| {
+        let piece = &msg[i * CHUNK..((i + 1) * CHUNK).min(msg.len())];
+        Envelope {
+            body: Some(Body::Chunk(Chunk {
+                bytes: piece.to_vec(),
+                last: i + 1 == n,
+            })),
+        }
+    })
+}
+
+/// Puts chunks back together: `Some(message)` when its last piece arrives.
+#[derive(Default)]
+pub struct Reassembly {
+    buf: Vec<u8>,
+}
+
+impl Reassembly {
+    pub fn push(&mut self, c: Chunk) -> io::Result<Option<Vec<u8>>> {
+        if self.buf.len() + c.bytes.len() > MAX_CHUNKED {
+            self.buf = Vec::new();
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "chunked message larger than the limit",
+            ));
+        }
+        self.buf.extend_from_slice(&c.bytes);
+        Ok(c.last.then(|| std::mem::take(&mut self.buf)))
+    }
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -95,6 +147,23 @@ mod tests {
         let mut data: &[u8] = &[0xff, 0xff, 0xff, 0xff, 1, 2, 3];
         let err = read_frame(&mut data).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn chunks_reassemble() {
+        let msg: Vec<u8> = (0..(2 * CHUNK + 17)).map(|i| i as u8).collect();
+        let mut r = Reassembly::default();
+        let mut out = None;
+        let frames: Vec<Envelope> = chunks(&msg).collect();
+        assert_eq!(frames.len(), 3);
+        for f in frames {
+            let Some(Body::Chunk(c)) = f.body else {
+                panic!("not a chunk")
+            };
+            assert!(out.is_none());
+            out = r.push(c).unwrap();
+        }
+        assert_eq!(out, Some(msg));
     }
 
     #[tokio::test]

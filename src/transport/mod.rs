@@ -269,9 +269,15 @@ async fn read_loop(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()> 
             api: hello.api,
         });
     }
+    let mut reassembly = frame::Reassembly::default();
     while let Some(env) = frame::read_frame(&mut r).await? {
-        let Some(Body::Batch(b)) = env.body else {
-            continue;
+        let msgs = match env.body {
+            Some(Body::Batch(b)) => b.msgs,
+            Some(Body::Chunk(c)) => match reassembly.push(c)? {
+                Some(whole) => vec![whole],
+                None => continue,
+            },
+            _ => continue,
         };
         if inner
             .faults
@@ -282,7 +288,7 @@ async fn read_loop(inner: Arc<Inner>, stream: TcpStream) -> std::io::Result<()> 
         {
             continue;
         }
-        for bytes in b.msgs {
+        for bytes in msgs {
             match Message::parse_from_bytes(&bytes) {
                 Ok(m) if m.from == from => (inner.deliver)(Inbound::Raft(Box::new(m))),
                 Ok(m) => tracing::warn!(
@@ -385,19 +391,25 @@ async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Recei
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
         let mut too_big = Vec::new();
+        let mut large = Vec::new();
         let batch = Batch {
             msgs: msgs
                 .iter()
-                .filter(|m| {
-                    // A message the receiver would refuse (a snapshot of a huge store) is not
-                    // sent; its snapshot is reported as failed instead of as delivered.
-                    let ok = (m.compute_size() as u64) < u64::from(frame::MAX_FRAME) - 1024;
-                    if !ok {
-                        too_big.push(m.to);
+                .filter_map(|m| m.write_to_bytes().ok().map(|b| (m.to, b)))
+                .filter_map(|(to, b)| {
+                    if b.len() > frame::MAX_CHUNKED {
+                        // The receiver would refuse it: report the snapshot as failed instead
+                        // of as delivered.
+                        too_big.push(to);
+                        None
+                    } else if b.len() > frame::CHUNK {
+                        // Streamed in chunks after the batch (a snapshot of a large store).
+                        large.push(b);
+                        None
+                    } else {
+                        Some(b)
                     }
-                    ok
                 })
-                .filter_map(|m| m.write_to_bytes().ok())
                 .collect(),
         };
         let snapshots: Vec<u64> = snapshots
@@ -419,7 +431,19 @@ async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Recei
         let Some(stream) = conn.as_mut() else {
             continue;
         };
-        let written = tokio::time::timeout(WRITE_TIMEOUT, frame::write_frame(stream, &env))
+        let written = async {
+            frame::write_frame(stream, &env).await?;
+            for msg in &large {
+                for piece in frame::chunks(msg) {
+                    frame::write_frame(stream, &piece).await?;
+                }
+            }
+            Ok::<(), std::io::Error>(())
+        };
+        // The bound grows with what is sent: a chunked snapshot may take a while.
+        let bytes: usize = large.iter().map(Vec::len).sum();
+        let limit = WRITE_TIMEOUT + Duration::from_millis((bytes >> 20) as u64 * 100);
+        let written = tokio::time::timeout(limit, written)
             .await
             .unwrap_or_else(|_| {
                 Err(std::io::Error::new(

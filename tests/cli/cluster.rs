@@ -158,8 +158,10 @@ fn partitioned_member_catches_up_by_snapshot() {
     };
     c.block(c.client(lagging).faults(Some(&cut)))
         .expect("partition");
+    // 16 kB values: the snapshot (about 2 MB) is streamed in chunks.
+    let big = "v".repeat(16 << 10);
     for i in 0..120 {
-        c.put(leader, &format!("p{i}"), "v");
+        c.put(leader, &format!("p{i}"), &big);
     }
     let ls = c.status(leader).expect("status");
     assert!(
@@ -174,12 +176,12 @@ fn partitioned_member_catches_up_by_snapshot() {
     c.wait_applied(ls.commit);
     let s = c.status(lagging).expect("status");
     assert!(s.snapshot_index >= 40, "installed a snapshot: {s:?}");
-    assert_eq!(c.get(lagging, "p119", true).as_deref(), Some("v"));
+    assert_eq!(c.get(lagging, "p119", true).as_deref(), Some(big.as_str()));
     // Restart it: it comes back from the snapshot plus its WAL.
     c.stop(lagging);
     c.spawn(lagging);
     c.wait_applied(ls.commit);
-    assert_eq!(c.get(lagging, "p0", true).as_deref(), Some("v"));
+    assert_eq!(c.get(lagging, "p0", true).as_deref(), Some(big.as_str()));
     c.stop_and_check();
 }
 
