@@ -8,10 +8,12 @@ use serde::Serialize;
 
 use super::check::{Checker, LogSummary, Pos};
 use super::error::Result;
+use super::format::RecordType;
 use super::layout::{Layout, LeftoverKind, Segment};
 use super::lock;
 use super::problem::{Kind, Problem};
 use super::scan::{Event, ScanOptions, Scanner, SegmentEnd};
+use crate::proto::raftpb::{Entry, EntryType};
 use crate::proto::walpb::WalSnapshot;
 use crate::snap::{self, SnapReport};
 
@@ -102,7 +104,7 @@ fn scan_in_batches(
         while !full(&batch) {
             let took = scanner.next_clean(|seg, offset, rec_type, data| {
                 let start = batch.arena.len();
-                batch.arena.extend_from_slice(data);
+                keep(&mut batch.arena, rec_type, data);
                 batch.evs.push(Ev::Rec {
                     seg,
                     offset,
@@ -135,7 +137,7 @@ fn scan_in_batches(
             Event::Problem(p) => Ev::Problem(p),
             Event::Record(r) => {
                 let start = batch.arena.len();
-                batch.arena.extend_from_slice(r.record.data());
+                keep(&mut batch.arena, r.record.rec_type, r.record.data());
                 Ev::Rec {
                     seg: r.seg,
                     offset: r.offset,
@@ -148,6 +150,22 @@ fn scan_in_batches(
     if !batch.evs.is_empty() {
         let _ = tx.send(Ok(batch));
     }
+}
+
+/// Copies what the checking stage needs of a record into the batch. A large normal entry's
+/// data is never looked at there (its CRC was checked here), so only its header crosses —
+/// re-encoded without data — instead of the whole payload.
+fn keep(arena: &mut Vec<u8>, rec_type: i64, data: &[u8]) {
+    if rec_type == RecordType::Entry as i64
+        && data.len() > 1024
+        && let Ok(e) = Entry::decode(data)
+        && e.kind() == Some(EntryType::EntryNormal)
+        && e.extra.is_empty()
+    {
+        Entry { data: None, ..e }.encode(arena);
+        return;
+    }
+    arena.extend_from_slice(data);
 }
 
 /// Per-segment facts gathered during the scan, for the openability check.
