@@ -86,9 +86,13 @@ impl Queue {
         let item = match d {
             Decoded::Entry(e) => {
                 if before.is_some_and(|last| e.index <= last) {
-                    for h in self.held.iter_mut() {
-                        if h.index.is_some_and(|i| i >= e.index) {
-                            h.superseded = true;
+                    // Live held entries are in index order: walk back from the newest until
+                    // one is below the overwrite.
+                    for h in self.held.iter_mut().rev() {
+                        match h.index {
+                            Some(i) if i >= e.index => h.superseded = true,
+                            Some(_) if !h.superseded => break,
+                            _ => {}
                         }
                     }
                 }
