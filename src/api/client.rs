@@ -181,6 +181,25 @@ impl Client {
     }
 }
 
+/// Every endpoint's status (or why not), asked concurrently, in the order given.
+pub async fn statuses(
+    endpoints: &[String],
+    timeout: Duration,
+) -> Vec<(String, Result<NodeStatus, String>)> {
+    let tasks: Vec<_> = endpoints
+        .iter()
+        .map(|e| {
+            let c = Client::new(e, timeout);
+            tokio::spawn(async move { c.status().await.map_err(|x| x.to_string()) })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for (t, e) in tasks.into_iter().zip(endpoints) {
+        out.push((e.clone(), t.await.unwrap_or_else(|x| Err(x.to_string()))));
+    }
+    out
+}
+
 /// Percent-encodes a key for the URL path (slashes kept: keys are paths).
 fn encode_key(key: &str) -> String {
     let mut s = String::with_capacity(key.len());

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use hdrhistogram::Histogram;
 use tokio::sync::Mutex;
 
@@ -57,27 +57,9 @@ pub fn run(
     })
 }
 
-/// Finds the leader (writes go there: a follower would forward them, one hop more).
-async fn leader(endpoints: &[String]) -> anyhow::Result<String> {
-    let mut last = None;
-    for e in endpoints {
-        match Client::new(e, Duration::from_secs(2)).status().await {
-            Ok(s) if s.role == "leader" => return Ok(e.clone()),
-            Ok(s) if s.leader != 0 => last = Some((e.clone(), s.leader)),
-            Ok(_) => {}
-            Err(err) => tracing::debug!("{err}"),
-        }
-    }
-    match last {
-        Some((e, l)) => Err(anyhow!(
-            "the leader is member {l}, which is not among --endpoints (asked {e})"
-        )),
-        None => Err(anyhow!("no leader among {}", endpoints.join(","))),
-    }
-}
-
 async fn load(endpoints: &[String], a: &BenchArgs) -> anyhow::Result<BenchReport> {
-    let target = leader(endpoints).await.context("bench")?;
+    // Writes go to the leader: a follower would forward them, one hop more.
+    let (_, target) = super::target::leader(endpoints).await.context("bench")?;
     let client = Client::new(&target, Duration::from_secs(10));
     let value = vec![b'x'; a.value_size];
     let hist = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use crate::api::client::Client;
+pub use crate::api::client::statuses;
 use crate::cluster::Manifest;
 use crate::node::NodeStatus;
 
@@ -53,28 +53,6 @@ impl Target {
     }
 }
 
-/// Every endpoint's status (or why not), asked concurrently.
-pub async fn statuses(
-    endpoints: &[String],
-    timeout: Duration,
-) -> Vec<(String, Result<NodeStatus, String>)> {
-    let mut tasks = Vec::new();
-    for e in endpoints {
-        let c = Client::new(e, timeout);
-        let e = e.clone();
-        tasks.push(tokio::spawn(async move {
-            (e, c.status().await.map_err(|x| x.to_string()))
-        }));
-    }
-    let mut out = Vec::new();
-    for t in tasks {
-        if let Ok(r) = t.await {
-            out.push(r);
-        }
-    }
-    out
-}
-
 /// The leader's status and endpoint.
 pub async fn leader(endpoints: &[String]) -> anyhow::Result<(NodeStatus, String)> {
     let all = statuses(endpoints, Duration::from_secs(2)).await;
@@ -90,6 +68,19 @@ pub async fn leader(endpoints: &[String]) -> anyhow::Result<(NodeStatus, String)
         .collect();
     if errors.len() == all.len() {
         return Err(anyhow!("no node answered: {}", errors.join("; ")));
+    }
+    // A node may know a leader that is not among the endpoints asked.
+    let known = all.iter().find_map(|(e, r)| {
+        r.as_ref()
+            .ok()
+            .filter(|s| s.leader != 0)
+            .map(|s| (e, s.leader))
+    });
+    if let Some((e, l)) = known {
+        return Err(anyhow!(
+            "{e} follows node {l}, but no endpoint answered as the leader (is node {l} among \
+             them, and up?)"
+        ));
     }
     Err(anyhow!(
         "no leader: the reachable nodes know of none (an election may be under way)"

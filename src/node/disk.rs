@@ -8,7 +8,9 @@ use raft::eraftpb;
 use thiserror::Error;
 
 use crate::proto::convert::{self, ConvertError};
-use crate::proto::raftpb::{ConfChange, ConfChangeType, Entry, EntryType, HardState, Snapshot};
+use crate::proto::raftpb::{
+    ConfChange, ConfChangeType, Entry, EntryType, HardState, Snapshot, SnapshotMetadata,
+};
 use crate::proto::walpb::Metadata;
 use crate::snap;
 use crate::wal::layout::Layout;
@@ -208,8 +210,8 @@ fn newest_usable_snap(
     if !dir.is_dir() {
         return Ok(None);
     }
-    let mut files = snap::list(&dir).unwrap_or_default();
-    files.sort();
+    // Sorted by name, so newest last.
+    let files = snap::list(&dir).unwrap_or_default();
     for f in files.iter().rev() {
         let r = snap::inspect(f)?;
         let (Some(term), Some(index)) = (r.term, r.index) else {
@@ -224,21 +226,17 @@ fn newest_usable_snap(
             );
             continue;
         }
-        let bytes = std::fs::read(f).map_err(|source| WalError::Io {
-            path: f.clone(),
-            source,
-        })?;
-        let sf = crate::proto::walpb::SnapFile::decode(&bytes).map_err(|e| DiskError::Damaged {
-            path: f.clone(),
-            message: e.to_string(),
-        })?;
-        let s = Snapshot::decode(sf.data.as_deref().unwrap_or_default()).map_err(|e| {
-            DiskError::Damaged {
-                path: f.clone(),
-                message: e.to_string(),
-            }
-        })?;
-        return Ok(Some(s));
+        // `inspect` already read, checked and decoded it: build the snapshot from that.
+        return Ok(Some(Snapshot {
+            data: r.data,
+            metadata: SnapshotMetadata {
+                conf_state: r.conf_state.unwrap_or_default(),
+                index,
+                term,
+                extra: Vec::new(),
+            },
+            extra: Vec::new(),
+        }));
     }
     Ok(None)
 }

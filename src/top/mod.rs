@@ -15,7 +15,6 @@ use app::{Action, App, NodeView};
 
 use crate::api::client::Client;
 use crate::cluster::{Manifest, process};
-use crate::node::NodeStatus;
 
 /// Polls every endpoint each `interval`, sending a round when all have answered or timed out.
 async fn poll(
@@ -27,22 +26,16 @@ async fn poll(
     let timeout = interval.max(Duration::from_millis(500));
     loop {
         let t = Instant::now();
-        let mut tasks = Vec::new();
-        for e in &endpoints {
-            let c = Client::new(e, timeout);
-            tasks.push(tokio::spawn(async move {
-                c.status().await.map_err(|x| short(&x.to_string()))
-            }));
-        }
-        let mut round = Vec::new();
-        for ((t, e), id) in tasks.into_iter().zip(&endpoints).zip(&ids) {
-            let status: Result<NodeStatus, String> = t.await.unwrap_or_else(|e| Err(e.to_string()));
-            round.push(NodeView {
-                endpoint: e.clone(),
+        let round = crate::api::client::statuses(&endpoints, timeout)
+            .await
+            .into_iter()
+            .zip(&ids)
+            .map(|((endpoint, status), id)| NodeView {
+                endpoint,
                 id: *id,
-                status,
-            });
-        }
+                status: status.map_err(|e| short(&e)),
+            })
+            .collect();
         if tx.send(round).await.is_err() {
             return;
         }
