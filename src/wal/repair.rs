@@ -98,7 +98,7 @@ pub fn repair(layout: &Layout, dry_run: bool, force: bool) -> Result<RepairRepor
     if dry_run {
         return Ok(report);
     }
-    let copy = broken_name(&path)?;
+    let copy = broken_name(&path);
     copy_synced(&path, &copy)?;
     handle.set_len(cut_at).at(&path)?;
     handle.sync_all().at(&path)?;
@@ -115,7 +115,7 @@ fn is_cuttable(p: &Problem, last_file: &str) -> bool {
 
 /// `<segment>.broken`, or `<segment>.broken.N` when an earlier repair's copy is there: an
 /// earlier copy is never overwritten (etcd's Repair would).
-fn broken_name(path: &Path) -> Result<PathBuf> {
+fn broken_name(path: &Path) -> PathBuf {
     let base = format!("{}.broken", path.display());
     let mut candidate = PathBuf::from(&base);
     let mut n = 1;
@@ -123,7 +123,7 @@ fn broken_name(path: &Path) -> Result<PathBuf> {
         candidate = PathBuf::from(format!("{base}.{n}"));
         n += 1;
     }
-    Ok(candidate)
+    candidate
 }
 
 fn copy_synced(from: &Path, to: &Path) -> Result<()> {
