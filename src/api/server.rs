@@ -121,12 +121,26 @@ async fn kv_get(
     })
 }
 
-fn request_id(headers: &HeaderMap) -> u64 {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| rand::random::<u64>().max(1))
+/// The client's request id (`x-request-id`, a decimal u64) that makes its retries apply once.
+/// Absent or 0 means none: the server picks one, so that its own retries still apply once.
+fn request_id(headers: &HeaderMap) -> Result<u64, ApiError> {
+    let Some(v) = headers.get("x-request-id") else {
+        return Ok(fresh_request_id());
+    };
+    match v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+        Some(0) => Ok(fresh_request_id()),
+        Some(id) => Ok(id),
+        None => Err(ApiError(NodeError::Invalid {
+            reason: format!(
+                "x-request-id {:?} is not a decimal number (0..2^64)",
+                String::from_utf8_lossy(v.as_bytes())
+            ),
+        })),
+    }
+}
+
+fn fresh_request_id() -> u64 {
+    rand::random::<u64>().max(1)
 }
 
 async fn kv_put(
@@ -137,7 +151,7 @@ async fn kv_put(
 ) -> Result<Response, ApiError> {
     let key = key.into_bytes();
     let value = body.to_vec();
-    let request_id = request_id(&headers);
+    let request_id = request_id(&headers)?;
     let index = with_retries(|left| {
         let (key, value, node) = (key.clone(), value.clone(), node.clone());
         async move {
@@ -163,7 +177,7 @@ async fn kv_delete(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let key = key.into_bytes();
-    let request_id = request_id(&headers);
+    let request_id = request_id(&headers)?;
     let deleted = with_retries(|left| {
         let (key, node) = (key.clone(), node.clone());
         async move {

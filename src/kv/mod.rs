@@ -23,7 +23,8 @@ pub enum KvError {
 /// What a remembered request did, as its retry is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    Put,
+    /// A put, applied at this log index.
+    Put(u64),
     Deleted(bool),
     Nothing,
 }
@@ -31,19 +32,26 @@ pub enum Outcome {
 impl Outcome {
     fn code(self) -> u32 {
         match self {
-            Outcome::Put => 0,
+            Outcome::Put(_) => 0,
             Outcome::Deleted(true) => 1,
             Outcome::Deleted(false) => 2,
             Outcome::Nothing => 3,
         }
     }
 
-    fn from_code(c: u32) -> Outcome {
+    fn from_code(c: u32, index: u64) -> Outcome {
         match c {
             1 => Outcome::Deleted(true),
             2 => Outcome::Deleted(false),
             3 => Outcome::Nothing,
-            _ => Outcome::Put,
+            _ => Outcome::Put(index),
+        }
+    }
+
+    fn index(self) -> u64 {
+        match self {
+            Outcome::Put(i) => i,
+            _ => 0,
         }
     }
 }
@@ -90,6 +98,9 @@ struct KvSnapshot {
     /// What each of `recent_ids` did (`Outcome::code`), in the same order.
     #[prost(uint32, repeated, tag = "4")]
     recent_outcomes: Vec<u32>,
+    /// The log index each of `recent_ids` applied at (puts; 0 for the rest), in the same order.
+    #[prost(uint64, repeated, tag = "5")]
+    recent_indexes: Vec<u64>,
     #[prost(message, repeated, tag = "3")]
     members: Vec<Member>,
 }
@@ -107,7 +118,9 @@ impl Kv {
         Kv::default()
     }
 
-    pub fn apply(&mut self, cmd: &Command) -> Applied {
+    /// Applies the command committed at log `index`. A request id seen before changes nothing
+    /// and returns what its first application did.
+    pub fn apply(&mut self, cmd: &Command, index: u64) -> Applied {
         if cmd.request_id != 0
             && let Some(first) = self.ids.get(&cmd.request_id)
         {
@@ -116,7 +129,7 @@ impl Kv {
         let applied = self.apply_op(cmd);
         if cmd.request_id != 0 {
             let outcome = match applied {
-                Applied::Put => Outcome::Put,
+                Applied::Put => Outcome::Put(index),
                 Applied::Deleted(d) => Outcome::Deleted(d),
                 _ => Outcome::Nothing,
             };
@@ -203,7 +216,12 @@ impl Kv {
             recent_outcomes: self
                 .order
                 .iter()
-                .map(|id| self.ids.get(id).copied().unwrap_or(Outcome::Put).code())
+                .map(|id| self.ids.get(id).map_or(0, |o| o.code()))
+                .collect(),
+            recent_indexes: self
+                .order
+                .iter()
+                .map(|id| self.ids.get(id).map_or(0, |o| o.index()))
                 .collect(),
             members: self.members.values().cloned().collect(),
         };
@@ -223,12 +241,9 @@ impl Kv {
             kv.map.insert(p.key, p.value);
         }
         for (i, id) in snap.recent_ids.into_iter().enumerate() {
-            let outcome = snap
-                .recent_outcomes
-                .get(i)
-                .copied()
-                .map(Outcome::from_code)
-                .unwrap_or(Outcome::Put);
+            let index = snap.recent_indexes.get(i).copied().unwrap_or(0);
+            let code = snap.recent_outcomes.get(i).copied().unwrap_or(0);
+            let outcome = Outcome::from_code(code, index);
             kv.remember(id, outcome);
         }
         for m in snap.members {
@@ -250,39 +265,49 @@ mod tests {
                 key: k.into(),
                 value: v.into(),
             })),
+            ..Default::default()
         }
     }
 
     #[test]
     fn duplicate_request_applies_once() {
         let mut kv = Kv::new();
-        assert_eq!(kv.apply(&put(1, "a", "1")), Applied::Put);
-        assert_eq!(kv.apply(&put(2, "a", "2")), Applied::Put);
+        assert_eq!(kv.apply(&put(1, "a", "1"), 10), Applied::Put);
+        assert_eq!(kv.apply(&put(2, "a", "2"), 11), Applied::Put);
+        // The retry is told the index its first application had.
         assert_eq!(
-            kv.apply(&put(1, "a", "1")),
-            Applied::Duplicate(Outcome::Put)
+            kv.apply(&put(1, "a", "1"), 12),
+            Applied::Duplicate(Outcome::Put(10))
         );
         assert_eq!(kv.get(b"a"), Some(&b"2"[..]));
         let del = Command {
             request_id: 3,
             op: Some(Op::Delete(Delete { key: b"a".to_vec() })),
+            ..Default::default()
         };
-        assert_eq!(kv.apply(&del), Applied::Deleted(true));
+        assert_eq!(kv.apply(&del, 13), Applied::Deleted(true));
         // A retry of that delete is told what the first one did.
-        assert_eq!(kv.apply(&del), Applied::Duplicate(Outcome::Deleted(true)));
+        assert_eq!(
+            kv.apply(&del, 14),
+            Applied::Duplicate(Outcome::Deleted(true))
+        );
         assert_eq!(kv.size(), 0);
+        // Request id 0 means none: every one applies.
+        assert_eq!(kv.apply(&put(0, "b", "1"), 15), Applied::Put);
+        assert_eq!(kv.apply(&put(0, "b", "2"), 16), Applied::Put);
+        assert_eq!(kv.get(b"b"), Some(&b"2"[..]));
     }
 
     #[test]
     fn snapshot_round_trip_keeps_dedup() {
         let mut kv = Kv::new();
-        kv.apply(&put(7, "k", "v"));
+        kv.apply(&put(7, "k", "v"), 42);
         let back = Kv::from_snapshot_data(&kv.snapshot_data()).unwrap();
         assert_eq!(back.get(b"k"), Some(&b"v"[..]));
         let mut back = back;
         assert_eq!(
-            back.apply(&put(7, "k", "other")),
-            Applied::Duplicate(Outcome::Put)
+            back.apply(&put(7, "k", "other"), 50),
+            Applied::Duplicate(Outcome::Put(42))
         );
         assert!(Kv::from_snapshot_data(b"junk").is_err());
     }

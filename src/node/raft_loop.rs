@@ -20,7 +20,7 @@ use super::{
     Change, ChangeKind, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, Request,
     Transferred,
 };
-use crate::kv::{Applied, Kv, Member};
+use crate::kv::{Applied, Kv, Member, Outcome};
 use crate::proto::command::{Command, Delete, Op, Put};
 use crate::proto::convert;
 use crate::proto::raftpb;
@@ -110,8 +110,14 @@ pub struct RaftLoop {
     conf_state: eraftpb::ConfState,
     cluster_id: u64,
     last_snapshot: u64,
+    /// Writes waiting for their entry to apply, by this member's proposal number (never by
+    /// the client's request id: two requests may carry the same one).
     puts: HashMap<u64, super::Reply<u64>>,
     deletes: HashMap<u64, super::Reply<bool>>,
+    /// The number the next write proposed here carries (`Command::proposal`). It starts at a
+    /// random value so that a restarted member cannot take an entry its earlier run proposed
+    /// for one of its own.
+    next_proposal: u64,
     read_seq: u64,
     reads: HashMap<Vec<u8>, PendingRead>,
     ready_reads: VecDeque<(u64, PendingRead)>,
@@ -228,6 +234,7 @@ impl RaftLoop {
             last_snapshot: snap_index,
             puts: HashMap::new(),
             deletes: HashMap::new(),
+            next_proposal: rand::random::<u64>(),
             read_seq: 0,
             reads: HashMap::new(),
             ready_reads: VecDeque::new(),
@@ -349,13 +356,16 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
+                let proposal = self.take_proposal();
                 let cmd = Command {
                     request_id,
                     op: Some(Op::Put(Put { key, value })),
+                    proposer: self.cfg.id,
+                    proposal,
                 };
                 match self.propose(&cmd) {
                     Ok(()) => {
-                        self.puts.insert(request_id, reply);
+                        self.puts.insert(proposal, reply);
                     }
                     Err(e) => {
                         let _ = reply.send(Err(e));
@@ -367,13 +377,16 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
+                let proposal = self.take_proposal();
                 let cmd = Command {
                     request_id,
                     op: Some(Op::Delete(Delete { key })),
+                    proposer: self.cfg.id,
+                    proposal,
                 };
                 match self.propose(&cmd) {
                     Ok(()) => {
-                        self.deletes.insert(request_id, reply);
+                        self.deletes.insert(proposal, reply);
                     }
                     Err(e) => {
                         let _ = reply.send(Err(e));
@@ -410,6 +423,12 @@ impl RaftLoop {
                 let _ = reply.send(Ok(self.transport.faults()));
             }
         }
+    }
+
+    fn take_proposal(&mut self) -> u64 {
+        let p = self.next_proposal;
+        self.next_proposal = p.wrapping_add(1);
+        p
     }
 
     fn propose(&mut self, cmd: &Command) -> Result<(), NodeError> {
@@ -912,21 +931,38 @@ impl RaftLoop {
             tracing::warn!("entry {}: data raftctl cannot decode; skipped", e.index);
             return;
         };
-        let res = self.kv.apply(&cmd);
+        let res = self.kv.apply(&cmd, e.index);
+        if cmd.proposer != self.cfg.id {
+            return;
+        }
+        let reused = |first: Outcome| NodeError::Invalid {
+            reason: format!(
+                "request id {} was used before by another kind of write ({first:?}); nothing \
+                 was applied",
+                cmd.request_id
+            ),
+        };
         match &cmd.op {
             Some(Op::Put(_)) => {
-                if let Some(r) = self.puts.remove(&cmd.request_id) {
-                    let _ = r.send(Ok(e.index));
+                if let Some(r) = self.puts.remove(&cmd.proposal) {
+                    let answer = match res {
+                        // A retry is told where its first application went.
+                        Applied::Duplicate(Outcome::Put(first)) if first != 0 => Ok(first),
+                        Applied::Duplicate(first) => Err(reused(first)),
+                        _ => Ok(e.index),
+                    };
+                    let _ = r.send(answer);
                 }
             }
             Some(Op::Delete(_)) => {
-                if let Some(r) = self.deletes.remove(&cmd.request_id) {
-                    let existed = matches!(
-                        res,
-                        Applied::Deleted(true)
-                            | Applied::Duplicate(crate::kv::Outcome::Deleted(true))
-                    );
-                    let _ = r.send(Ok(existed));
+                if let Some(r) = self.deletes.remove(&cmd.proposal) {
+                    let answer = match res {
+                        Applied::Deleted(existed)
+                        | Applied::Duplicate(Outcome::Deleted(existed)) => Ok(existed),
+                        Applied::Duplicate(first) => Err(reused(first)),
+                        _ => Ok(false),
+                    };
+                    let _ = r.send(answer);
                 }
             }
             None => {}

@@ -10,13 +10,21 @@ pub const COMMAND_PREFIX: &[u8] = b"\x07rc\x01";
 /// Marks a snapshot's data as a raftctl KV snapshot (format version 1).
 pub const SNAPSHOT_MAGIC: &[u8] = b"\x07rcsnap\x01";
 
-/// One replicated write. `request_id` makes a retried write apply once.
+/// One replicated write. `request_id` (chosen by the client; 0 = none) makes a retried write
+/// apply once. `proposer` and `proposal` say which member proposed this entry and which of its
+/// proposals it is: that member answers the request waiting for exactly this entry, never by
+/// `request_id`, which two requests may share (etcd does the same with its server-made request
+/// ids: server/etcdserver/server.go, `w.Trigger(id, …)`).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Command {
     #[prost(uint64, tag = "1")]
     pub request_id: u64,
     #[prost(oneof = "Op", tags = "2, 3")]
     pub op: Option<Op>,
+    #[prost(uint64, tag = "4")]
+    pub proposer: u64,
+    #[prost(uint64, tag = "5")]
+    pub proposal: u64,
 }
 
 #[derive(Clone, PartialEq, prost::Oneof)]
@@ -68,6 +76,8 @@ mod tests {
                 key: b"k".to_vec(),
                 value: b"v".to_vec(),
             })),
+            proposer: 3,
+            proposal: 0x1234_5678_9abc,
         };
         let d = c.to_entry_data();
         assert_eq!(Command::from_entry_data(&d).unwrap().unwrap(), c);

@@ -12,3 +12,4 @@ mod harness;
 mod oracle;
 mod props;
 mod util;
+mod writes;
