@@ -320,7 +320,8 @@ fn report(
     }
 }
 
-fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) {
+/// Problems in the names alone: leftovers, non-canonical names, gaps in the sequence.
+pub(super) fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) {
     for l in &layout.leftovers {
         let file = l.path.display().to_string();
         let p = match l.kind {

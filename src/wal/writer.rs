@@ -131,12 +131,28 @@ impl WalWriter {
         Ok(w)
     }
 
-    /// Opens an existing WAL for appending. A torn tail is cut first (its bytes kept in a
-    /// `.broken` copy); any other damage is refused with the verifier's description.
+    /// Opens an existing WAL for appending. A torn tail of the last segment is cut first (its
+    /// bytes kept in a `.broken` copy); anything else is refused, naming the file: a gap in the
+    /// segment sequence, a `.wal` file etcd would skip, a segment that does not start with its
+    /// header or holds another WAL's metadata, and a "torn tail" with no valid record before
+    /// it (then the file is not a segment of this WAL at all, and cutting it would empty it).
     pub fn open(dir: &Path, opts: WriterOptions) -> Result<(WalWriter, TailState)> {
         let dir_lock = lock_dir(dir)?;
         let layout = Layout::open(dir)?;
+        let refuse = |file: &str, message: String| WalError::Damaged {
+            path: PathBuf::from(file),
+            message: format!("cannot open the WAL for writing: {message}"),
+        };
+        let mut names = Vec::new();
+        super::verify::names_and_leftovers(&layout, &mut names);
+        if let Some(p) = names.iter().find(|p| p.is_error()) {
+            return Err(refuse(&p.file, p.message.clone()));
+        }
         let mut state = TailState::default();
+        // Records seen in the segment being scanned, for the header check.
+        let mut seg_records = 0u64;
+        let mut seg_file = String::new();
+        let mut seg_is_first_of_wal = false;
         let mut scan = Scanner::new(
             layout.segments.clone(),
             ScanOptions {
@@ -151,7 +167,34 @@ impl WalWriter {
                 Event::Record(r) => {
                     end = r.offset + r.frame_len;
                     let data = r.record.data();
-                    match RecordType::from_i64(r.record.rec_type) {
+                    let rec_type = RecordType::from_i64(r.record.rec_type);
+                    seg_records += 1;
+                    let header: &[RecordType] = if seg_is_first_of_wal {
+                        &[RecordType::Crc, RecordType::Metadata, RecordType::Snapshot]
+                    } else {
+                        &[RecordType::Crc, RecordType::Metadata]
+                    };
+                    if let Some(want) = header.get(seg_records as usize - 1)
+                        && rec_type != Some(*want)
+                    {
+                        let msg = format!(
+                            "record {seg_records} (offset {}) is not the {} record a segment \
+                             starts with: the file is not a segment of this WAL",
+                            r.offset,
+                            want.json_name()
+                        );
+                        return Err(refuse(&seg_file, msg));
+                    }
+                    if rec_type == Some(RecordType::Metadata)
+                        && !state.metadata.is_empty()
+                        && data != state.metadata.as_slice()
+                    {
+                        let msg = "its metadata (member and cluster id) differs from the first \
+                                   segment's: the file belongs to another WAL"
+                            .to_string();
+                        return Err(refuse(&seg_file, msg));
+                    }
+                    match rec_type {
                         Some(RecordType::Entry) => {
                             if let Ok(e) = Entry::decode(data) {
                                 state.last_index = Some(e.index);
@@ -181,6 +224,15 @@ impl WalWriter {
                         .unwrap_or_default();
                     let tail =
                         p.file == last && matches!(p.kind, Kind::TornTail | Kind::GarbageAfterEnd);
+                    if tail && seg_records < 2 {
+                        let msg = format!(
+                            "no valid record before offset {}: not a torn tail (a crash leaves \
+                             one after at least the segment's header) but a file that is not a \
+                             segment of this WAL; move it away if it does not belong here",
+                            p.offset.unwrap_or(0)
+                        );
+                        return Err(refuse(&p.file, msg));
+                    }
                     if tail {
                         cut = p.offset;
                     } else if p.is_error() {
@@ -190,9 +242,12 @@ impl WalWriter {
                         });
                     }
                 }
-                Event::SegmentStart { .. } => {
+                Event::SegmentStart { seg } => {
                     seg_count += 1;
                     end = 0;
+                    seg_records = 0;
+                    seg_file = layout.segments[seg].display();
+                    seg_is_first_of_wal = seg == 0 && layout.segments[seg].seq == 0;
                 }
                 Event::SegmentEnd {
                     offset, end: how, ..

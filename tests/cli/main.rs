@@ -11,5 +11,6 @@ mod generated;
 mod harness;
 mod oracle;
 mod props;
+mod restart;
 mod util;
 mod writes;
