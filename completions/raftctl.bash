@@ -314,7 +314,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version cluster member leader node status top put get del bench wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version cluster member leader node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +340,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -352,7 +360,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,6 +410,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -414,7 +430,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version up down status stop start restart kill help"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version up down status stop start restart kill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +456,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -452,7 +476,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__down)
-            opts="-w -o -h -V --purge --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --purge --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +499,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -616,7 +648,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__kill)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -639,6 +671,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -654,7 +694,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__restart)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,6 +717,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -692,7 +740,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__start)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +763,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -730,7 +786,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__status)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,6 +809,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -768,7 +832,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__stop)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +858,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -806,7 +878,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__up)
-            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -844,6 +916,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -856,7 +936,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__completions)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version bash elvish fish powershell zsh"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -879,6 +959,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -894,7 +982,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,6 +1005,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -932,7 +1028,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --serializable --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -955,6 +1051,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1460,7 +1564,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version transfer help"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version transfer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1483,6 +1587,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1540,7 +1652,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader__subcmd__transfer)
-            opts="-w -o -h -V --to --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --to --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1570,6 +1682,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1582,7 +1702,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__man)
-            opts="-w -o -h -V --dir --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --dir --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1612,6 +1732,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1624,7 +1752,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version list add remove promote change help"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version list add remove promote change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1650,6 +1778,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1662,7 +1798,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__add)
-            opts="-w -o -h -V --learner --id --peer --api --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --learner --id --peer --api --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1700,6 +1836,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1712,7 +1856,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --add --remove --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1743,6 +1887,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1856,7 +2008,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__list)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1879,6 +2031,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1894,7 +2054,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__promote)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1917,6 +2077,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1932,7 +2100,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__remove)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1958,6 +2126,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1970,7 +2146,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__node)
-            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --catch-up-entries --segment-size --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --segment-size --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2020,6 +2196,10 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-request-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --catch-up-entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2048,6 +2228,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2060,7 +2248,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2083,6 +2271,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2098,7 +2294,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version dump verify help"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version dump verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2124,6 +2320,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2136,7 +2340,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap__subcmd__dump)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2159,6 +2363,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2230,7 +2442,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap__subcmd__verify)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2256,6 +2468,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2268,7 +2488,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__status)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2294,6 +2514,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2306,7 +2534,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__top)
-            opts="-w -o -h -V --interval --once --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --interval --once --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2336,6 +2564,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2348,7 +2584,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version dump verify repair diff help"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version dump verify repair diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2374,6 +2610,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2386,7 +2630,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__diff)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2412,6 +2656,14 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cluster)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2424,7 +2676,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__dump)
-            opts="-w -o -h -V --raw --from-snap --from-index --to-index --type --decode --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --raw --from-snap --from-index --to-index --type --decode --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2463,6 +2715,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2562,7 +2822,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__repair)
-            opts="-w -o -h -V --dry-run --force --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --dry-run --force --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2585,6 +2845,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2600,7 +2868,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__verify)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2623,6 +2891,14 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

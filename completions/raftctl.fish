@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_raftctl_global_optspecs
-    string join \n o/output= endpoints= cluster= h/help V/version
+    string join \n o/output= endpoints= dial-timeout= command-timeout= cluster= h/help V/version
 end
 
 function __fish_raftctl_needs_command
@@ -27,6 +27,8 @@ end
 complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_needs_command" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_needs_command" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_needs_command" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_needs_command" -s V -l version -d 'Print version'
@@ -48,6 +50,8 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "help" -d 'Print thi
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s V -l version -d 'Print version'
@@ -65,6 +69,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l foreground -d 'Keep the members attached: Ctrl-C stops them all'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l allow-faults -d 'Let the members accept fault injection through their API'
@@ -73,6 +79,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l purge -d 'Also delete the cluster dir (data, logs, manifest)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -80,30 +88,40 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s V -l version -d 'Print version'
@@ -118,6 +136,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s V -l version -d 'Print version'
@@ -130,6 +150,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_s
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
@@ -139,6 +161,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l learner -d 'Add it as a learner (it replicates but does not vote)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -146,12 +170,16 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s V -l version -d 'Print version'
@@ -160,6 +188,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s V -l version -d 'Print version'
@@ -172,6 +202,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s V -l version -d 'Print version'
@@ -181,6 +213,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s V -l version -d 'Print version'
@@ -197,11 +231,14 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l election-tick -
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l heartbeat-tick -d 'Ticks between the leader\'s heartbeats' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l tick-ms -d 'Length of a tick in milliseconds' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l log-level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG-style filter)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l max-request-bytes -d 'The largest value a client may write, in bytes (etcd\'s flag and default, 1.5 MiB)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l catch-up-entries -d 'Entries kept in memory behind a snapshot for slow followers (etcd\'s 5000)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l segment-size -d 'WAL segment size in bytes (etcd\'s is 64,000,000; tests use less)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l join -d 'Join an existing cluster (after `member add`) instead of starting a new one'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l learner -d 'This member joins as a learner (informational: `member add --learner` decides)'
@@ -211,6 +248,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s V -l version -d
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s V -l version -d 'Print version'
@@ -218,6 +257,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l interval -d 'How
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l once -d 'Print one snapshot (as `status` does) and exit'
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -225,12 +266,16 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s V -l version -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l serializable -d 'Answer from the node\'s local state instead of a linearizable read'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -238,6 +283,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s V -l version -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s V -l version -d 'Print version'
@@ -250,6 +297,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l read-ratio -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l serializable -d 'Reads answered from the node\'s local state instead of linearizable ones'
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -257,6 +306,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s V -l version -
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s V -l version -d 'Print version'
@@ -282,6 +333,8 @@ none\t'No decoding'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l raw -d 'Every physical record with its file, offset and crc; overwritten entries are kept and marked, and reading goes on past a bad record where it can'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l from-snap -d 'Start after the newest readable .snap (as etcd-dump-logs does)'
@@ -290,12 +343,16 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dry-run -d 'Say what would be cut, and change nothing'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l force -d 'Also cut when records after the torn one still check out (etcd would cut them)'
@@ -304,6 +361,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
@@ -315,6 +374,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s V -l version -d 'Print version'
@@ -324,12 +385,16 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
@@ -339,6 +404,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_su
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s V -l version -d 'Print version'
@@ -346,6 +413,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l dir -d 'Write ra
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s V -l version -d 'Print version'

@@ -12,29 +12,48 @@ use crate::transport::Faults;
 
 #[derive(Debug, Error)]
 pub enum ClientError {
-    #[error("{url} did not answer: {reason}")]
-    Unreachable { url: String, reason: String },
-    #[error("{url}: {error}")]
-    Node { url: String, error: NodeError },
-    #[error("{url}: HTTP {status}: {body}")]
-    Http {
-        url: String,
+    #[error("{node} did not answer: {reason}")]
+    Unreachable { node: String, reason: String },
+    #[error("{node}: {error}")]
+    Node { node: String, error: NodeError },
+    /// Something answered that is not a raftctl member (another web server on that port).
+    #[error("{node} is not a raftctl member (HTTP {status} from it: {snippet})")]
+    NotRaftctl {
+        node: String,
         status: u16,
-        body: String,
+        snippet: String,
     },
+    /// raftctl's own "no such key" answer.
+    #[error("{node}: no such key")]
+    NotFound { node: String },
 }
 
-impl ClientError {}
+impl ClientError {
+    /// The member could not be reached at all (worth trying another).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ClientError::Unreachable { .. })
+    }
+}
+
+/// The longest key the API takes, in bytes (keys travel in the URL).
+pub const MAX_KEY_BYTES: usize = 8 << 10;
 
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// How errors name this member: "node 2 (127.0.0.1:7102)", or its address.
+    label: String,
 }
 
 impl Client {
     /// A client of the node whose API is at `endpoint` (`host:port` or `http://host:port`).
     pub fn new(endpoint: &str, timeout: Duration) -> Client {
+        Client::with_dial(endpoint, timeout, timeout.min(Duration::from_secs(2)))
+    }
+
+    /// A client with its own connect timeout (`--dial-timeout`) and request timeout.
+    pub fn with_dial(endpoint: &str, timeout: Duration, dial: Duration) -> Client {
         let base = if endpoint.starts_with("http://") {
             endpoint.trim_end_matches('/').to_string()
         } else {
@@ -42,11 +61,18 @@ impl Client {
         };
         let http = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(2)))
+            .connect_timeout(dial.min(timeout))
             .no_proxy()
             .build()
             .unwrap_or_default();
-        Client { http, base }
+        let label = base.trim_start_matches("http://").to_string();
+        Client { http, base, label }
+    }
+
+    /// Names the member in errors ("node 2 (127.0.0.1:7102)").
+    pub fn named(mut self, label: String) -> Client {
+        self.label = label;
+        self
     }
 
     pub fn endpoint(&self) -> &str {
@@ -57,54 +83,60 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
-    async fn send(
-        &self,
-        req: reqwest::RequestBuilder,
-        url: &str,
-    ) -> Result<reqwest::Response, ClientError> {
-        let resp = req.send().await.map_err(|e| ClientError::Unreachable {
-            url: url.to_string(),
-            reason: reason(&e),
-        })?;
-        if resp.status().is_success() || resp.status() == reqwest::StatusCode::NOT_FOUND {
+    fn kv_url(&self, key: &str) -> String {
+        self.url(&format!("/kv?key={}", encode_key(key)))
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> ClientError {
+        ClientError::Unreachable {
+            node: self.label.clone(),
+            reason: reason(e),
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        let resp = req.send().await.map_err(|e| self.unreachable(&e))?;
+        if resp.status().is_success() {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap_or_default();
-        match serde_json::from_str::<NodeError>(&body) {
-            Ok(error) => Err(ClientError::Node {
-                url: url.to_string(),
+        let body = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
+        if let Ok(error) = serde_json::from_slice::<NodeError>(&body) {
+            return Err(ClientError::Node {
+                node: self.label.clone(),
                 error,
-            }),
-            Err(_) => Err(ClientError::Http {
-                url: url.to_string(),
-                status,
-                body,
-            }),
+            });
         }
+        // Only raftctl's own body means "no such key": any other 404 is another server.
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        if status == 404 && v["error"] == "not_found" {
+            return Err(ClientError::NotFound {
+                node: self.label.clone(),
+            });
+        }
+        Err(ClientError::NotRaftctl {
+            node: self.label.clone(),
+            status,
+            snippet: one_line(&body),
+        })
     }
 
     async fn json<T: DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
-        url: &str,
     ) -> Result<T, ClientError> {
-        let resp = self.send(req, url).await?;
+        let resp = self.send(req).await?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-            url: url.to_string(),
-            reason: reason(&e),
-        })?;
-        serde_json::from_slice(&bytes).map_err(|_| ClientError::Http {
-            url: url.to_string(),
+        let bytes = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
+        serde_json::from_slice(&bytes).map_err(|_| ClientError::NotRaftctl {
+            node: self.label.clone(),
             status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            snippet: one_line(&bytes),
         })
     }
 
     pub async fn status(&self) -> Result<NodeStatus, ClientError> {
-        let url = self.url("/status");
-        self.json(self.http.get(&url), &url).await
+        self.json(self.http.get(self.url("/status"))).await
     }
 
     /// Writes `key`; returns the index it committed at.
@@ -114,69 +146,60 @@ impl Client {
         value: Vec<u8>,
         request_id: u64,
     ) -> Result<u64, ClientError> {
-        let url = self.url(&format!("/kv/{}", encode_key(key)));
-        let v: Value = self
-            .json(
-                self.http
-                    .put(&url)
-                    .header("x-request-id", request_id.to_string())
-                    .body(value),
-                &url,
-            )
-            .await?;
+        let req = self
+            .http
+            .put(self.kv_url(key))
+            .header("x-request-id", request_id.to_string())
+            .body(value);
+        let v: Value = self.json(req).await?;
         Ok(v["index"].as_u64().unwrap_or(0))
     }
 
     /// Reads `key`: `None` when it does not exist.
     pub async fn get(&self, key: &str, serializable: bool) -> Result<Option<Vec<u8>>, ClientError> {
-        let mut url = self.url(&format!("/kv/{}", encode_key(key)));
+        let mut url = self.kv_url(key);
         if serializable {
-            url.push_str("?serializable=true");
+            url.push_str("&serializable=true");
         }
-        let resp = self.send(self.http.get(&url), &url).await?;
-        if resp.status() == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        let b = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-            url: url.clone(),
-            reason: reason(&e),
-        })?;
+        let resp = match self.send(self.http.get(url)).await {
+            Ok(r) => r,
+            Err(ClientError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let b = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
         Ok(Some(b.to_vec()))
     }
 
     pub async fn delete(&self, key: &str, request_id: u64) -> Result<bool, ClientError> {
-        let url = self.url(&format!("/kv/{}", encode_key(key)));
-        let v: Value = self
-            .json(
-                self.http
-                    .delete(&url)
-                    .header("x-request-id", request_id.to_string()),
-                &url,
-            )
-            .await?;
+        let req = self
+            .http
+            .delete(self.kv_url(key))
+            .header("x-request-id", request_id.to_string());
+        let v: Value = self.json(req).await?;
         Ok(v["deleted"].as_bool().unwrap_or(false))
     }
 
     pub async fn change(&self, changes: &[Change]) -> Result<Membership, ClientError> {
-        let url = self.url("/members");
-        self.json(
-            self.http.post(&url).json(&json!({ "changes": changes })),
-            &url,
-        )
-        .await
+        let req = self
+            .http
+            .post(self.url("/members"))
+            .json(&json!({ "changes": changes }));
+        self.json(req).await
     }
 
     pub async fn transfer(&self, to: Option<u64>) -> Result<Transferred, ClientError> {
-        let url = self.url("/leader/transfer");
-        self.json(self.http.post(&url).json(&json!({ "to": to })), &url)
-            .await
+        let req = self
+            .http
+            .post(self.url("/leader/transfer"))
+            .json(&json!({ "to": to }));
+        self.json(req).await
     }
 
     pub async fn faults(&self, set: Option<&Faults>) -> Result<Faults, ClientError> {
         let url = self.url("/faults");
         match set {
-            Some(f) => self.json(self.http.put(&url).json(f), &url).await,
-            None => self.json(self.http.get(&url), &url).await,
+            Some(f) => self.json(self.http.put(&url).json(f)).await,
+            None => self.json(self.http.get(&url)).await,
         }
     }
 }
@@ -200,11 +223,12 @@ pub async fn statuses(
     out
 }
 
-/// Percent-encodes a key for the URL path (slashes kept: keys are paths).
+/// Percent-encodes a key for the query string: every byte but the unreserved ones, so that
+/// `..`, `/`, `?`, `#` and `%` in a key reach the member as they are.
 fn encode_key(key: &str) -> String {
     let mut s = String::with_capacity(key.len());
     for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
             s.push(b as char);
         } else {
             s.push_str(&format!("%{b:02X}"));
@@ -213,18 +237,68 @@ fn encode_key(key: &str) -> String {
     s
 }
 
+/// A body for a one-line error: markup dropped, whitespace folded, cut at 80 characters.
+fn one_line(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    let folded: Vec<&str> = out.split_whitespace().collect();
+    let folded = folded.join(" ");
+    if folded.is_empty() {
+        return "an empty body".into();
+    }
+    match folded.char_indices().nth(80) {
+        Some((i, _)) => format!("\"{}…\"", &folded[..i]),
+        None => format!("\"{folded}\""),
+    }
+}
+
 fn reason(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
         "connection refused".into()
     } else {
-        let mut s = e.to_string();
+        // The innermost cause says what happened; reqwest's own text repeats the URL.
+        let mut last = e.to_string();
         let mut src = std::error::Error::source(e);
         while let Some(x) = src {
-            s = format!("{s}: {x}");
+            last = x.to_string();
             src = x.source();
         }
-        s
+        last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_encoded_whole() {
+        assert_eq!(encode_key(".."), "..");
+        assert_eq!(encode_key("a/b c%"), "a%2Fb%20c%25");
+        assert_eq!(encode_key("k?x#y&z=1"), "k%3Fx%23y%26z%3D1");
+    }
+
+    #[test]
+    fn error_bodies_fold_to_one_line() {
+        let html = b"<html>\n<head><title>404 Not Found</title></head>\n<body>nginx</body></html>";
+        assert_eq!(one_line(html), "\"404 Not Found nginx\"");
+        let long = vec![b'x'; 500];
+        assert_eq!(one_line(&long).chars().count(), 83);
+        assert_eq!(one_line(b""), "an empty body");
     }
 }

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::client::MAX_KEY_BYTES;
 use crate::node::{Change, Node, NodeError, Request};
 use crate::transport::Faults;
 
@@ -21,12 +22,20 @@ const DEADLINE: Duration = Duration::from_secs(5);
 const ATTEMPT: Duration = Duration::from_secs(2);
 
 pub fn router(node: Node) -> Router {
+    // A little over the value limit, so that the handler can answer an oversized value with
+    // raftctl's own error naming the limit; far larger bodies are cut off by axum.
+    let body_limit = usize::try_from(node.max_request_bytes())
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 << 10);
     Router::new()
         .route("/status", get(status))
+        // The key in the query (`/kv?key=…`): a path would be normalised (`..`, `.`) on the way.
+        .route("/kv", get(kv_get_q).put(kv_put_q).delete(kv_delete_q))
         .route("/kv/{*key}", get(kv_get).put(kv_put).delete(kv_delete))
         .route("/members", post(members))
         .route("/leader/transfer", post(transfer))
         .route("/faults", get(faults_get).put(faults_put))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(node)
 }
 
@@ -44,6 +53,7 @@ impl IntoResponse for ApiError {
             NodeError::Invalid { .. } => StatusCode::BAD_REQUEST,
             NodeError::FaultsDisabled => StatusCode::FORBIDDEN,
             NodeError::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            NodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         };
         let mut body = serde_json::to_value(&self.0).unwrap_or_else(|_| json!({}));
         body["message"] = json!(self.0.to_string());
@@ -65,6 +75,52 @@ async fn status(State(node): State<Node>) -> impl IntoResponse {
 struct GetQuery {
     #[serde(default)]
     serializable: bool,
+}
+
+#[derive(Deserialize)]
+struct KeyQuery {
+    key: String,
+    #[serde(default)]
+    serializable: bool,
+}
+
+/// Refuses an empty key and one over [`MAX_KEY_BYTES`].
+fn check_key(key: &[u8]) -> Result<(), ApiError> {
+    let reason = if key.is_empty() {
+        "the key is empty".to_string()
+    } else if key.len() > MAX_KEY_BYTES {
+        format!(
+            "the key is {} bytes, over the limit of {MAX_KEY_BYTES}",
+            key.len()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(ApiError(NodeError::Invalid { reason }))
+}
+
+async fn kv_get_q(node: State<Node>, Query(q): Query<KeyQuery>) -> Result<Response, ApiError> {
+    let serializable = GetQuery {
+        serializable: q.serializable,
+    };
+    kv_get(node, Path(q.key), Query(serializable)).await
+}
+
+async fn kv_put_q(
+    node: State<Node>,
+    Query(q): Query<KeyQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    kv_put(node, Path(q.key), headers, body).await
+}
+
+async fn kv_delete_q(
+    node: State<Node>,
+    Query(q): Query<KeyQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    kv_delete(node, Path(q.key), headers).await
 }
 
 /// Retries what is worth retrying (no leader yet, a dropped proposal, a leader change) until
@@ -94,6 +150,7 @@ async fn kv_get(
     Query(q): Query<GetQuery>,
 ) -> Result<Response, ApiError> {
     let key = key.into_bytes();
+    check_key(&key)?;
     let v = with_retries(|left| {
         let key = key.clone();
         let node = node.clone();
@@ -150,6 +207,14 @@ async fn kv_put(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let key = key.into_bytes();
+    check_key(&key)?;
+    let limit = node.max_request_bytes();
+    if body.len() as u64 > limit {
+        return Err(ApiError(NodeError::TooLarge {
+            size: body.len() as u64,
+            limit,
+        }));
+    }
     let value = body.to_vec();
     let request_id = request_id(&headers)?;
     let index = with_retries(|left| {
@@ -177,6 +242,7 @@ async fn kv_delete(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let key = key.into_bytes();
+    check_key(&key)?;
     let request_id = request_id(&headers)?;
     let deleted = with_retries(|left| {
         let (key, node) = (key.clone(), node.clone());

@@ -50,6 +50,9 @@ pub struct NodeArgs {
     /// Accept fault injection (drop, delay, partition) through the API.
     #[arg(long)]
     pub allow_faults: bool,
+    /// The largest value a client may write, in bytes (etcd's flag and default, 1.5 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::node::DEFAULT_MAX_REQUEST_BYTES)]
+    pub max_request_bytes: u64,
     /// Entries kept in memory behind a snapshot for slow followers (etcd's 5000).
     #[arg(long, value_name = "N", default_value_t = 5_000, hide = true)]
     pub catch_up_entries: u64,
@@ -70,4 +73,22 @@ pub struct Endpoints {
         value_name = "URL,…"
     )]
     pub endpoints: Vec<String>,
+    /// How long to wait for a node to accept a connection and answer a status request.
+    #[arg(
+        long,
+        env = "RAFTCTL_DIAL_TIMEOUT",
+        global = true,
+        value_name = "D",
+        default_value = "2s"
+    )]
+    pub dial_timeout: crate::cli::HumanDuration,
+    /// How long to wait for a command's own request (a write, a read, a conf change).
+    #[arg(
+        long,
+        env = "RAFTCTL_COMMAND_TIMEOUT",
+        global = true,
+        value_name = "D",
+        default_value = "10s"
+    )]
+    pub command_timeout: crate::cli::HumanDuration,
 }

@@ -32,6 +32,16 @@ pub struct UsageError(pub String);
 
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let format = args.output;
+    let (dial, command) = (
+        args.endpoints.dial_timeout.0,
+        args.endpoints.command_timeout.0,
+    );
+    if dial.is_zero() || command.is_zero() {
+        return Err(
+            UsageError("--dial-timeout and --command-timeout must be above 0".into()).into(),
+        );
+    }
+    target::set_timeouts(target::Timeouts { dial, command });
     let eps = &args.endpoints.endpoints;
     let dir = args.cluster.as_path();
     let target = || target::Target::resolve(eps, dir);

@@ -61,6 +61,7 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
         allow_faults: a.allow_faults,
         segment_size: a.segment_size,
         catch_up_entries: a.catch_up_entries,
+        max_request_bytes: a.max_request_bytes,
     };
     if cfg.election_tick <= cfg.heartbeat_tick {
         bail!(UsageError(
@@ -110,10 +111,12 @@ async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
         _ = tokio::signal::ctrl_c() => tracing::info!("member {id}: interrupted, stopping"),
         _ = term.recv() => tracing::info!("member {id}: terminated, stopping"),
         r = server => tracing::error!("member {id}: API server ended: {r:?}"),
-        _ = &mut raft => {
+        r = &mut raft => {
             // The Raft thread stopped on its own (a WAL write failed, …): a member that no
             // longer takes part must not keep answering as if it did.
-            anyhow::bail!("member {id} ({dir}): the Raft loop stopped (see the log above); exiting");
+            let why = r.ok().and_then(|j| j.ok()).flatten();
+            let why = why.unwrap_or_else(|| "the Raft loop stopped (see the log above)".into());
+            anyhow::bail!("member {id} ({dir}): {why}");
         }
     }
     node.stop();

@@ -2,7 +2,7 @@
 //! commands, in log order, on every member. Remembers recent request ids so that a command
 //! retried after a leader change applies once.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use prost::Message;
 use thiserror::Error;
@@ -64,7 +64,7 @@ pub enum Applied {
     Deleted(bool),
     /// The request id was applied before: nothing changed; what the first one did.
     Duplicate(Outcome),
-    /// A command without an operation.
+    /// A command without an operation, or a publish of a member's addresses.
     Nothing,
 }
 
@@ -84,6 +84,8 @@ pub struct Member {
 pub struct Kv {
     map: BTreeMap<Vec<u8>, Vec<u8>>,
     members: BTreeMap<u64, Member>,
+    /// Every member id ever removed: never given to a new member (etcd's rule).
+    removed: BTreeSet<u64>,
     ids: HashMap<u64, Outcome>,
     order: VecDeque<u64>,
     bytes: u64,
@@ -103,6 +105,8 @@ struct KvSnapshot {
     recent_indexes: Vec<u64>,
     #[prost(message, repeated, tag = "3")]
     members: Vec<Member>,
+    #[prost(uint64, repeated, tag = "6")]
+    removed: Vec<u64>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -154,6 +158,15 @@ impl Kv {
                 }
                 None => Applied::Deleted(false),
             },
+            Some(Op::Publish(p)) => {
+                // Only a current member's record is updated: a publish that raced with the
+                // member's removal changes nothing.
+                if let Some(m) = self.members.get_mut(&p.id) {
+                    m.peer = p.peer.clone();
+                    m.api = p.api.clone();
+                }
+                Applied::Nothing
+            }
             None => Applied::Nothing,
         }
     }
@@ -168,7 +181,7 @@ impl Kv {
         }
     }
 
-    /// Records (or forgets, with `None`) where a member listens.
+    /// Records (or forgets, with `None`: the member was removed) where a member listens.
     pub fn set_member(&mut self, id: u64, m: Option<Member>) {
         match m {
             Some(m) => {
@@ -176,8 +189,14 @@ impl Kv {
             }
             None => {
                 self.members.remove(&id);
+                self.removed.insert(id);
             }
         }
+    }
+
+    /// The ids of every member removed so far.
+    pub fn removed(&self) -> impl Iterator<Item = u64> + '_ {
+        self.removed.iter().copied()
     }
 
     pub fn members(&self) -> impl Iterator<Item = &Member> {
@@ -224,6 +243,7 @@ impl Kv {
                 .map(|id| self.ids.get(id).map_or(0, |o| o.index()))
                 .collect(),
             members: self.members.values().cloned().collect(),
+            removed: self.removed.iter().copied().collect(),
         };
         let mut out = SNAPSHOT_MAGIC.to_vec();
         snap.encode(&mut out).unwrap_or_default();
@@ -249,6 +269,7 @@ impl Kv {
         for m in snap.members {
             kv.members.insert(m.id, m);
         }
+        kv.removed = snap.removed.into_iter().collect();
         Ok(kv)
     }
 }
@@ -310,5 +331,35 @@ mod tests {
             Applied::Duplicate(Outcome::Put(42))
         );
         assert!(Kv::from_snapshot_data(b"junk").is_err());
+    }
+
+    #[test]
+    fn publish_updates_members_and_removed_ids_are_kept() {
+        use crate::proto::command::Publish;
+        let mut kv = Kv::new();
+        let m = |id: u64| Member {
+            id,
+            peer: format!("p{id}"),
+            api: String::new(),
+        };
+        kv.set_member(1, Some(m(1)));
+        kv.set_member(2, Some(m(2)));
+        let publish = |id: u64| Command {
+            op: Some(Op::Publish(Publish {
+                id,
+                peer: format!("p{id}"),
+                api: format!("a{id}"),
+            })),
+            ..Default::default()
+        };
+        kv.apply(&publish(1), 5);
+        kv.set_member(2, None);
+        // Too late: member 2 is gone, and stays gone.
+        kv.apply(&publish(2), 6);
+        let back = Kv::from_snapshot_data(&kv.snapshot_data()).unwrap();
+        let members: Vec<&Member> = back.members().collect();
+        assert_eq!(members.len(), 1);
+        assert_eq!((members[0].id, members[0].api.as_str()), (1, "a1"));
+        assert_eq!(back.removed().collect::<Vec<_>>(), vec![2]);
     }
 }

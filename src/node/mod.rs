@@ -42,7 +42,12 @@ pub struct NodeConfig {
     pub segment_size: u64,
     /// Entries kept behind a snapshot for slow followers (etcd's SnapshotCatchUpEntries).
     pub catch_up_entries: u64,
+    /// The largest write (value) a client may send, in bytes (etcd's --max-request-bytes).
+    pub max_request_bytes: u64,
 }
+
+/// etcd's default --max-request-bytes: 1.5 MiB.
+pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 1536 * 1024;
 
 impl NodeConfig {
     /// The id etcd-style clusters are known by: a hash of the initial members.
@@ -83,6 +88,11 @@ pub enum NodeError {
     Storage { reason: String },
     #[error("fault injection is off (start the node with --allow-faults)")]
     FaultsDisabled,
+    #[error(
+        "the value is {size} bytes, over this member's limit of {limit} bytes (raftctl node \
+         --max-request-bytes)"
+    )]
+    TooLarge { size: u64, limit: u64 },
 }
 
 impl NodeError {
@@ -192,6 +202,7 @@ pub struct Node {
     inbox: SyncSender<Msg>,
     status: watch::Receiver<Arc<NodeStatus>>,
     transport: Transport,
+    max_request_bytes: u64,
 }
 
 /// Requests queued for the raft thread before new ones are refused.
@@ -203,7 +214,7 @@ impl Node {
     pub fn start(
         cfg: NodeConfig,
         rt: tokio::runtime::Handle,
-    ) -> Result<(Node, std::thread::JoinHandle<()>), String> {
+    ) -> Result<(Node, std::thread::JoinHandle<Option<String>>), String> {
         let (tx, rx): (SyncSender<Msg>, Receiver<Msg>) = sync_channel(INBOX);
         let deliver_tx = tx.clone();
         let deliver = Arc::new(move |m: Inbound| {
@@ -216,6 +227,7 @@ impl Node {
             }
         });
         let boot = raft_loop::open(&cfg).map_err(|e| e.to_string())?;
+        let max_request_bytes = cfg.max_request_bytes;
         let transport = Transport::new(
             cfg.id,
             boot.cluster_id(),
@@ -235,9 +247,15 @@ impl Node {
                 inbox: tx,
                 status: status_rx,
                 transport,
+                max_request_bytes,
             },
             handle,
         ))
+    }
+
+    /// The largest value a client may write, in bytes.
+    pub fn max_request_bytes(&self) -> u64 {
+        self.max_request_bytes
     }
 
     pub fn transport(&self) -> &Transport {

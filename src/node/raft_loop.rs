@@ -21,7 +21,7 @@ use super::{
     Transferred,
 };
 use crate::kv::{Applied, Kv, Member, Outcome};
-use crate::proto::command::{Command, Delete, Op, Put};
+use crate::proto::command::{Command, Delete, Op, Publish, Put};
 use crate::proto::convert;
 use crate::proto::raftpb;
 use crate::proto::walpb::{Metadata, WalSnapshot};
@@ -137,6 +137,13 @@ pub struct RaftLoop {
     role: StateRole,
     leader: u64,
     stopping: bool,
+    /// Why the loop stopped on its own (the member exits with it).
+    stop_reason: Option<String>,
+    /// API addresses peers gave in their handshakes: this member's own view, for its status
+    /// only (the replicated record comes from conf changes and publishes).
+    peer_apis: HashMap<u64, String>,
+    /// When this member last proposed its own addresses (until the record shows them).
+    last_publish: Instant,
 }
 
 fn slog_logger() -> slog::Logger {
@@ -250,11 +257,15 @@ impl RaftLoop {
             role: StateRole::Follower,
             leader: 0,
             stopping: false,
+            stop_reason: None,
+            peer_apis: HashMap::new(),
+            last_publish: Instant::now() - Duration::from_secs(10),
             cfg,
         })
     }
 
-    pub fn run(&mut self, rx: Receiver<Msg>) {
+    /// Runs until asked to stop (`None`) or until the member cannot go on (the reason).
+    pub fn run(&mut self, rx: Receiver<Msg>) -> Option<String> {
         let mut next_tick = Instant::now() + self.cfg.tick;
         let mut last_status = Instant::now() - Duration::from_secs(1);
         loop {
@@ -282,8 +293,7 @@ impl RaftLoop {
                 self.housekeeping();
             }
             if let Err(e) = self.on_ready() {
-                tracing::error!("member {} stops: {e}", self.cfg.id);
-                self.stopping = true;
+                self.stop_with(e.to_string());
             }
             // Status is published at most every 20 ms, and at once when leadership or membership
             // changes (so a caller told a transfer or a conf change is done sees it too).
@@ -297,9 +307,15 @@ impl RaftLoop {
                 let _ = self.writer.sync();
                 self.fail_all(NodeError::Stopped);
                 self.publish();
-                return;
+                return self.stop_reason.take();
             }
         }
+    }
+
+    fn stop_with(&mut self, reason: String) {
+        tracing::error!("member {} stops: {reason}", self.cfg.id);
+        self.stop_reason.get_or_insert(reason);
+        self.stopping = true;
     }
 
     fn handle(&mut self, m: Msg) {
@@ -307,11 +323,14 @@ impl RaftLoop {
             Msg::Stop => self.stopping = true,
             Msg::SnapshotWritten(r) => {
                 if let Err(e) = self.snapshot_written(*r) {
-                    tracing::error!("member {} stops: {e}", self.cfg.id);
-                    self.stopping = true;
+                    self.stop_with(e.to_string());
                 }
             }
             Msg::Inbound(Inbound::Raft(msg)) => {
+                if let Some(reason) = self.lost_log(&msg) {
+                    self.stop_with(reason);
+                    return;
+                }
                 // Errors here are the expected kind: a local-only type from the wire, a
                 // response from an unknown peer, a dropped forwarded proposal.
                 let _ = self.raw.step(*msg);
@@ -326,15 +345,30 @@ impl RaftLoop {
                 self.raw.report_snapshot(to, s);
             }
             Msg::Inbound(Inbound::PeerApi { id, api }) => {
-                let peer = self.transport.peer_addr(id).unwrap_or_default();
-                let known = self.kv.members().any(|m| m.id == id && m.api == api);
-                if !known {
-                    // Not replicated: only this member's view, for status and forwarding.
-                    self.kv.set_member(id, Some(Member { id, peer, api }));
-                }
+                self.peer_apis.insert(id, api);
             }
             Msg::Request(r) => self.request(r),
         }
+    }
+
+    /// A heartbeat from a current leader that says more is committed than this member's log
+    /// holds: the log was lost or replaced (a wiped or restored data dir). raft-rs would panic
+    /// in `commit_to` ("to_commit N is out of range [last_index M]"); say what happened and
+    /// what to do instead.
+    fn lost_log(&self, m: &eraftpb::Message) -> Option<String> {
+        let last = self.raw.raft.raft_log.last_index();
+        let is_heartbeat = m.get_msg_type() == eraftpb::MessageType::MsgHeartbeat;
+        if !is_heartbeat || m.term < self.raw.raft.term || m.commit <= last {
+            return None;
+        }
+        let id = self.cfg.id;
+        Some(format!(
+            "member {id}: the leader (member {}) has committed entries up to {}, but this \
+             member's log ends at {last}: its data was lost or replaced (a wiped or restored data \
+             dir), and it cannot rejoin with this log. Remove it and add a new member instead: \
+             `raftctl member remove {id}`, then `raftctl member add`",
+            m.from, m.commit
+        ))
     }
 
     fn not_leader(&self) -> NodeError {
@@ -606,9 +640,23 @@ impl RaftLoop {
         let mut voters: Vec<u64> = cs.voters.clone();
         let mut ctx: HashMap<String, MemberContext> = HashMap::new();
         let mut cc = ConfChangeV2::default();
-        for c in changes {
+        for (i, c) in changes.iter().enumerate() {
             if c.id == 0 {
                 return Err(invalid("member id 0 is not allowed".into()));
+            }
+            if changes[..i].iter().any(|x| x.id == c.id) {
+                return Err(invalid(format!(
+                    "member {} appears more than once in one change",
+                    c.id
+                )));
+            }
+            let adds = matches!(c.kind, ChangeKind::AddVoter | ChangeKind::AddLearner);
+            if adds && self.kv.removed().any(|r| r == c.id) {
+                return Err(invalid(format!(
+                    "member {} was removed from this cluster, and a removed member's id is never \
+                     used again (its old log could come back with it): add it under a new id",
+                    c.id
+                )));
             }
             let is_voter = cs.voters.contains(&c.id);
             let is_learner = cs.learners.contains(&c.id);
@@ -700,6 +748,7 @@ impl RaftLoop {
         if self.leader != 0 {
             self.fresh = false;
         }
+        self.maybe_publish_self();
         // Leave a joint configuration ourselves if raft-rs's auto-leave was lost (etcd#12136):
         // the leader is joint, nothing is pending, and it has stayed so for a while.
         let joint = !self
@@ -733,6 +782,35 @@ impl RaftLoop {
             .is_some_and(|(_, _, r)| r.is_closed())
         {
             self.conf_pending = None;
+        }
+    }
+
+    /// Proposes this member's own addresses when the replicated record lacks or differs from
+    /// them (etcd publishes its client URLs the same way once it has a leader); retried each
+    /// second until the record shows them.
+    fn maybe_publish_self(&mut self) {
+        let id = self.cfg.id;
+        let Some(me) = self.kv.members().find(|m| m.id == id) else {
+            return;
+        };
+        let current = me.api == self.cfg.listen_api && me.peer == self.cfg.listen_peer;
+        if current || self.leader == 0 || self.last_publish.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        self.last_publish = Instant::now();
+        let proposal = self.take_proposal();
+        let cmd = Command {
+            request_id: 0,
+            op: Some(Op::Publish(Publish {
+                id,
+                peer: self.cfg.listen_peer.clone(),
+                api: self.cfg.listen_api.clone(),
+            })),
+            proposer: id,
+            proposal,
+        };
+        if let Err(e) = self.propose(&cmd) {
+            tracing::debug!("member {id}: publishing its addresses: {e}");
         }
     }
 
@@ -932,6 +1010,10 @@ impl RaftLoop {
             return;
         };
         let res = self.kv.apply(&cmd, e.index);
+        if matches!(cmd.op, Some(Op::Publish(_))) {
+            // Members' addresses changed: callers waiting to see them look at the status.
+            self.dirty = true;
+        }
         if cmd.proposer != self.cfg.id {
             return;
         }
@@ -965,7 +1047,7 @@ impl RaftLoop {
                     let _ = r.send(answer);
                 }
             }
-            None => {}
+            Some(Op::Publish(_)) | None => {}
         }
     }
 
@@ -1252,9 +1334,15 @@ impl RaftLoop {
                 .map(|m| super::MemberAddr {
                     id: m.id,
                     peer: m.peer.clone(),
-                    api: m.api.clone(),
+                    api: if m.api.is_empty() {
+                        self.peer_apis.get(&m.id).cloned().unwrap_or_default()
+                    } else {
+                        m.api.clone()
+                    },
                 })
                 .collect(),
+            removed: self.kv.removed().collect(),
+            max_request_bytes: self.cfg.max_request_bytes,
         };
         if **self.status_tx.borrow() != st {
             let _ = self.status_tx.send(Arc::new(st));

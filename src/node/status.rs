@@ -59,7 +59,14 @@ pub struct NodeStatus {
     /// Keys in the KV store.
     #[serde(default)]
     pub keys: u64,
-    /// Members' addresses, from their conf changes and handshakes.
+    /// Members' addresses, from their conf changes and publishes (and, until a member has
+    /// published, the API address its handshake gave this node).
     #[serde(default)]
     pub members: Vec<MemberAddr>,
+    /// Ids of members removed from the cluster: never given to a new member.
+    #[serde(default)]
+    pub removed: Vec<u64>,
+    /// The largest value this member takes, in bytes (`raftctl node --max-request-bytes`).
+    #[serde(default)]
+    pub max_request_bytes: u64,
 }

@@ -93,15 +93,22 @@ pub fn value(key: &str, v: &[u8], format: Format, w: &mut dyn Write) -> io::Resu
         Format::Table => w.write_all(v)?,
         Format::Json => {
             let j = match std::str::from_utf8(v) {
-                Ok(s) => serde_json::json!({ "key": key, "value": s }),
+                Ok(s) => serde_json::json!({ "key": key, "found": true, "value": s }),
                 Err(_) => {
-                    serde_json::json!({ "key": key, "value_base64": base64_simd::STANDARD.encode_to_string(v) })
+                    serde_json::json!({ "key": key, "found": true, "value_base64": base64_simd::STANDARD.encode_to_string(v) })
                 }
             };
             serde_json::to_writer(&mut *w, &j)?;
             writeln!(w)?;
         }
     }
+    w.flush()
+}
+
+/// `get -o json` of a key that does not exist: `{"key":…,"found":false}`.
+pub fn missing_value(key: &str, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, &serde_json::json!({ "key": key, "found": false }))?;
+    writeln!(w)?;
     w.flush()
 }
 

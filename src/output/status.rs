@@ -34,6 +34,53 @@ impl ClusterStatus {
     }
 }
 
+impl ClusterStatus {
+    /// Why no leader answered, for the one line `status` prints on stderr: lost quorum (with
+    /// which voters are unreachable) or an election.
+    pub fn no_leader_reason(&self) -> String {
+        let up: Vec<&NodeStatus> = self
+            .nodes
+            .iter()
+            .filter_map(|n| match n {
+                NodeEntry::Up(s) => Some(&**s),
+                NodeEntry::Down { .. } => None,
+            })
+            .collect();
+        let Some(view) = up.iter().max_by_key(|s| (s.term, s.commit)) else {
+            let errors: Vec<&str> = self
+                .nodes
+                .iter()
+                .filter_map(|n| match n {
+                    NodeEntry::Down { error, .. } => Some(error.as_str()),
+                    NodeEntry::Up(_) => None,
+                })
+                .collect();
+            return format!("no node answered: {}", errors.join("; "));
+        };
+        let down: Vec<u64> = view
+            .voters
+            .iter()
+            .copied()
+            .filter(|v| !up.iter().any(|s| s.id == *v))
+            .collect();
+        let n = view.voters.len();
+        if !down.is_empty() && n - down.len() <= n / 2 {
+            return format!(
+                "no quorum: {} of {n} voters unreachable ({})",
+                down.len(),
+                ids(&down).replace(',', ", ")
+            );
+        }
+        if view.leader != 0 {
+            return format!(
+                "no leader answered: the nodes follow node {}, which did not answer",
+                view.leader
+            );
+        }
+        "no leader: the reachable nodes know of none (an election may be under way)".into()
+    }
+}
+
 fn ids(v: &[u64]) -> String {
     v.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
 }
@@ -42,7 +89,7 @@ impl Tabular for ClusterStatus {
     fn blocks(&self) -> Vec<Block> {
         let mut t = table(&[
             "ID", "API", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "FIRST", "LAST",
-            "SNAPSHOT", "VOTERS", "LEARNERS",
+            "SNAPSHOT", "VOTERS", "LEARNERS", "ERROR",
         ]);
         for n in &self.nodes {
             match n {
@@ -56,7 +103,10 @@ impl Tabular for ClusterStatus {
                         s.api.clone(),
                         s.role.clone(),
                         s.term.to_string(),
-                        s.leader.to_string(),
+                        match s.leader {
+                            0 => "-".to_string(),
+                            l => l.to_string(),
+                        },
                         s.commit.to_string(),
                         s.applied.to_string(),
                         s.first_index.to_string(),
@@ -64,14 +114,18 @@ impl Tabular for ClusterStatus {
                         s.snapshot_index.to_string(),
                         voters,
                         ids(&s.learners),
+                        String::new(),
                     ]);
                 }
                 NodeEntry::Down { id, api, error, .. } => {
-                    t.add_row(vec![
+                    let mut row = vec![
                         id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
                         api.clone(),
-                        format!("unreachable: {error}"),
-                    ]);
+                        "unreachable".into(),
+                    ];
+                    row.extend(std::iter::repeat_n(String::new(), 9));
+                    row.push(error.clone());
+                    t.add_row(row);
                 }
             }
         }
@@ -91,7 +145,8 @@ impl Tabular for ClusterStatus {
                         pr.matched.to_string(),
                         pr.next.to_string(),
                         pr.state.clone(),
-                        pr.recent_active.to_string(),
+                        // raft-rs does not mark the leader's own progress active.
+                        (pr.recent_active || pr.id == l.id).to_string(),
                         pr.paused.to_string(),
                         pr.inflight.to_string(),
                         l.last_index.saturating_sub(pr.matched).to_string(),
@@ -103,8 +158,8 @@ impl Tabular for ClusterStatus {
                 )));
                 v.push(Block::Table(Box::new(p)));
             }
-            Some(_) => {}
-            None => v.push(Block::Line("\nno leader is reachable".into())),
+            // No leader: `status` says why on stderr.
+            _ => {}
         }
         v
     }

@@ -19,7 +19,7 @@ pub const SNAPSHOT_MAGIC: &[u8] = b"\x07rcsnap\x01";
 pub struct Command {
     #[prost(uint64, tag = "1")]
     pub request_id: u64,
-    #[prost(oneof = "Op", tags = "2, 3")]
+    #[prost(oneof = "Op", tags = "2, 3, 6")]
     pub op: Option<Op>,
     #[prost(uint64, tag = "4")]
     pub proposer: u64,
@@ -33,6 +33,21 @@ pub enum Op {
     Put(Put),
     #[prost(message, tag = "3")]
     Delete(Delete),
+    /// A member says where it listens (etcd's member attributes publish,
+    /// server/etcdserver/server.go `publish`): the members of a new cluster know only each
+    /// other's peer addresses until each one publishes its API address.
+    #[prost(message, tag = "6")]
+    Publish(Publish),
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Publish {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
+    #[prost(string, tag = "2")]
+    pub peer: String,
+    #[prost(string, tag = "3")]
+    pub api: String,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

@@ -102,6 +102,10 @@ fn raftctl(c: &Command) -> Described {
             format!("del {}", text(&d.key)),
             json!({"raftctl": {"op": "delete", "request_id": c.request_id, "key": bytes_json(&d.key)}}),
         ),
+        Some(Op::Publish(m)) => Described::new(
+            format!("publish member {} peer {} api {}", m.id, m.peer, m.api),
+            json!({"raftctl": {"op": "publish", "id": m.id, "peer": m.peer, "api": m.api}}),
+        ),
         None => Described::new(
             "raftctl command without an operation".into(),
             json!({"raftctl": {"op": null, "request_id": c.request_id}}),
