@@ -63,7 +63,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -f -a "restart" -d 'Stop, then start one member'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -f -a "kill" -d 'SIGKILL one member at once'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l nodes -d 'How many members' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l nodes -d 'How many members, 1 to 15 [default: 3]' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l base-port -d 'Use ports P, P+1, … (peer and API of member 1, then member 2, …) instead of free ones' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l snapshot-count -d 'Snapshot every this many applied entries (passed to each member)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
@@ -222,8 +222,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l id -d 'This member\'s id (a positive integer, unique in the cluster)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l data-dir -d 'Where the WAL and snapshots live (etcd\'s layout: DIR/member/wal, DIR/member/snap)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 'Address to listen on for peers' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-api -d 'Address to serve the HTTP+JSON API on' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 'Address to listen on for peers (not etcd\'s 2380, so that it does not collide with a local etcd)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-api -d 'Address to serve the HTTP+JSON API on (not etcd\'s 2379)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l initial-cluster -d 'The cluster\'s members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a fresh data dir, or to find the cluster with --join' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l cluster-id -d 'The cluster id to join (hex, as `raftctl status` shows it); needed with --join' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l snapshot-count -d 'Write a snapshot every this many applied entries' -r

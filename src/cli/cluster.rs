@@ -6,9 +6,9 @@ use clap::Subcommand;
 pub enum ClusterCommand {
     /// Start a local cluster: N members on 127.0.0.1, wait for a leader and a first write.
     Up {
-        /// How many members.
-        #[arg(long, default_value_t = 3)]
-        nodes: u64,
+        /// How many members, 1 to 15 [default: 3].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=15))]
+        nodes: Option<u64>,
         /// Use ports P, P+1, … (peer and API of member 1, then member 2, …) instead of free ones.
         #[arg(long, value_name = "P")]
         base_port: Option<u16>,

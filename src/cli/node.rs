@@ -13,11 +13,12 @@ pub struct NodeArgs {
     /// Where the WAL and snapshots live (etcd's layout: DIR/member/wal, DIR/member/snap).
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
-    /// Address to listen on for peers.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2380")]
+    /// Address to listen on for peers (not etcd's 2380, so that it does not collide with a
+    /// local etcd).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7380")]
     pub listen_peer: String,
-    /// Address to serve the HTTP+JSON API on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:2379")]
+    /// Address to serve the HTTP+JSON API on (not etcd's 2379).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7379")]
     pub listen_api: String,
     /// The cluster's members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a
     /// fresh data dir, or to find the cluster with --join.

@@ -48,6 +48,9 @@ pub struct Manifest {
     /// Extra flags every member is started with.
     #[serde(default)]
     pub node_flags: Vec<String>,
+    /// Ids of members removed from the cluster: never used again.
+    #[serde(default)]
+    pub removed: Vec<u64>,
 }
 
 impl Manifest {
@@ -85,6 +88,45 @@ impl Manifest {
         std::fs::rename(&tmp, &path).map_err(io)
     }
 
+    /// Loads the current manifest under an exclusive lock, lets `f` change it, and saves it,
+    /// so that commands running at the same time (a restart while a member is added) each
+    /// change what the other left instead of overwriting it with an older copy.
+    pub fn update<T>(
+        dir: &Path,
+        f: impl FnOnce(&mut Manifest) -> T,
+    ) -> Result<(Manifest, T), ManifestError> {
+        let lock_path = dir.join("cluster.json.lock");
+        let io = |source| ManifestError::Io {
+            path: lock_path.clone(),
+            source,
+        };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io)?;
+        // SAFETY: flock(2) on a descriptor this function owns; released when `lock` closes.
+        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+            return Err(io(std::io::Error::last_os_error()));
+        }
+        let mut m = Manifest::load(dir)?;
+        let out = f(&mut m);
+        m.save()?;
+        drop(lock);
+        Ok((m, out))
+    }
+
+    /// Records `pid` (or none) for member `id`.
+    pub fn set_pid(dir: &Path, id: u64, pid: Option<u32>) -> Result<(), ManifestError> {
+        Manifest::update(dir, |m| {
+            if let Some(e) = m.member_mut(id) {
+                e.pid = pid;
+            }
+        })
+        .map(|_| ())
+    }
+
     pub fn member(&self, id: u64) -> Option<&MemberEntry> {
         self.members.iter().find(|m| m.id == id)
     }
@@ -105,7 +147,13 @@ impl Manifest {
         self.members.iter().map(|m| m.api.clone()).collect()
     }
 
+    /// The lowest id above every id this manifest has used, removed ones included.
     pub fn next_id(&self) -> u64 {
-        self.members.iter().map(|m| m.id).max().unwrap_or(0) + 1
+        let used = self
+            .members
+            .iter()
+            .map(|m| m.id)
+            .chain(self.removed.iter().copied());
+        used.max().unwrap_or(0) + 1
     }
 }

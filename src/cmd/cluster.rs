@@ -51,10 +51,10 @@ pub fn run(
         }
         ClusterCommand::Down { purge } => down(dir, purge, format, out),
         ClusterCommand::Status => super::kv::status(&Target::resolve(endpoints, dir)?, format, out),
-        ClusterCommand::Stop { id } => one(dir, endpoints, id, "stop", format, out),
-        ClusterCommand::Start { id } => one(dir, endpoints, id, "start", format, out),
-        ClusterCommand::Restart { id } => one(dir, endpoints, id, "restart", format, out),
-        ClusterCommand::Kill { id } => one(dir, endpoints, id, "kill", format, out),
+        ClusterCommand::Stop { id } => one(dir, id, "stop", format, out),
+        ClusterCommand::Start { id } => one(dir, id, "start", format, out),
+        ClusterCommand::Restart { id } => one(dir, id, "restart", format, out),
+        ClusterCommand::Kill { id } => one(dir, id, "kill", format, out),
     }
 }
 
@@ -81,16 +81,14 @@ fn step(s: &Option<indicatif::ProgressBar>, msg: &str) {
 
 fn up(
     dir: &Path,
-    n: u64,
+    nodes: Option<u64>,
     base_port: Option<u16>,
     foreground: bool,
     flags: Vec<String>,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    if n == 0 {
-        bail!(UsageError("--nodes must be at least 1".into()));
-    }
+    let n = nodes.unwrap_or(3);
     let start = Instant::now();
     let spin = spinner("preparing");
     let manifest = match Manifest::load(dir) {
@@ -105,13 +103,34 @@ fn up(
                 if let Some(s) = spin {
                     s.finish_and_clear();
                 }
-                let report = up_report(&m, dir, start, None)?;
+                let leader = target::runtime()?
+                    .block_on(target::leader(&m.endpoints()))
+                    .ok()
+                    .map(|(s, _)| s.id);
+                let report = up_report(&m, dir, start, leader)?;
                 output::diagnostic(&format!(
                     "a cluster is already running in {} (members {running:?})",
                     dir.display()
                 ));
                 output::render(&report, format, out)?;
                 return Ok(Outcome::Ok);
+            }
+            let ignored: Vec<&str> = [
+                ("--nodes", nodes.is_some()),
+                ("--base-port", base_port.is_some()),
+                ("--snapshot-count / --allow-faults", !flags.is_empty()),
+            ]
+            .iter()
+            .filter(|(_, given)| *given)
+            .map(|(f, _)| *f)
+            .collect();
+            if !ignored.is_empty() {
+                output::diagnostic(&format!(
+                    "{} already holds a cluster: starting its stopped members as they were; {} \
+                     ignored (`cluster down --purge` first for a new one)",
+                    dir.display(),
+                    ignored.join(", ")
+                ));
             }
             step(&spin, "restarting the stopped members");
             let exe = exe()?;
@@ -164,7 +183,7 @@ fn up_report(
         dir: dir.display().to_string(),
         cluster_id: m.cluster_id.clone(),
         leader,
-        elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
+        elapsed_ms: start.elapsed().as_millis() as u64,
         nodes: m
             .members
             .iter()
@@ -209,11 +228,12 @@ fn create(
     flags: Vec<String>,
     spin: &Option<indicatif::ProgressBar>,
 ) -> anyhow::Result<(Manifest, Vec<(u64, Child)>)> {
+    // Ports first: a refused `up` leaves no cluster dir behind.
+    let p = ports(2 * n as usize, base_port)?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir
         .canonicalize()
         .with_context(|| format!("{}", dir.display()))?;
-    let p = ports(2 * n as usize, base_port)?;
     let members: Vec<MemberEntry> = (1..=n)
         .map(|id| {
             let i = 2 * (id as usize - 1);
@@ -234,6 +254,7 @@ fn create(
         cluster_id: format!("{:x}", NodeConfig::derive_cluster_id(&ic)),
         members,
         node_flags: flags,
+        removed: Vec::new(),
     };
     step(spin, &format!("starting {n} members"));
     let exe = exe()?;
@@ -281,11 +302,11 @@ fn wait_ready(m: &Manifest, children: &mut [(u64, Child)]) -> anyhow::Result<u64
             }
         }
         if let Ok((s, e)) = rt.block_on(target::leader(&eps)) {
+            // A linearizable read is answered only once the leader has committed an entry
+            // of its own term (its no-op): a first committed write, without writing into
+            // the user's keyspace.
             let c = Client::new(&e, Duration::from_secs(5));
-            if rt
-                .block_on(c.put("raftctl/up", b"ok".to_vec(), rand::random::<u64>().max(1)))
-                .is_ok()
-            {
+            if rt.block_on(c.get("raftctl/up", false)).is_ok() {
                 return Ok(s.id);
             }
         }
@@ -322,8 +343,18 @@ fn hold(m: Manifest) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// `cluster down [--purge]`: idempotent, as CI teardown needs: nothing left to stop or purge
+/// is success.
 fn down(dir: &Path, purge: bool, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    let mut m = Manifest::load(dir)?;
+    let mut m = match Manifest::load(dir) {
+        Ok(m) => m,
+        Err(crate::cluster::manifest::ManifestError::Missing { .. }) => {
+            let what = format!("nothing to do: no cluster in {}", dir.display());
+            output::render(&Acted::new(&what, Vec::new()), format, out)?;
+            return Ok(Outcome::Ok);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut ids = Vec::new();
     for x in &mut m.members {
         if process::alive(x) {
@@ -332,108 +363,89 @@ fn down(dir: &Path, purge: bool, format: Format, out: &mut dyn Write) -> anyhow:
         }
         x.pid = None;
     }
+    let mut report = Acted::new("stopped", ids);
     if purge {
         std::fs::remove_dir_all(&m.dir).with_context(|| format!("removing {}", m.dir.display()))?;
+        report.action = "purged".into();
+        report.purged = Some(m.dir.display().to_string());
+        report.members = m.members.iter().map(|x| x.id).collect();
     } else {
-        m.save()?;
+        Manifest::update(dir, |cur| {
+            for x in &mut cur.members {
+                x.pid = None;
+            }
+        })?;
     }
-    let what = if purge {
-        "stopped and purged"
-    } else {
-        "stopped"
-    };
-    output::render(
-        &Acted {
-            action: what.into(),
-            ids,
-        },
-        format,
-        out,
-    )?;
+    output::render(&report, format, out)?;
     Ok(Outcome::Ok)
 }
 
+/// `cluster stop|start|restart|kill ID`: process management, always through the cluster
+/// dir (never --endpoints). Each is idempotent: stopping a stopped member or starting a
+/// running one says there was nothing to do and exits 0.
 fn one(
     dir: &Path,
-    endpoints: &[String],
     id: u64,
     action: &str,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let t = Target::resolve(endpoints, dir)?;
-    let mut m = t.local(&format!("cluster {action}"))?.clone();
+    let m = Manifest::load(dir)?;
     let known: Vec<u64> = m.members.iter().map(|x| x.id).collect();
     let Some(x) = m.member(id).cloned() else {
-        bail!(UsageError(format!(
-            "unknown node id {id} (the cluster has {known:?})"
-        )));
+        bail!("unknown node id {id} (the cluster has {known:?})");
     };
-    let (done, pid) = match action {
+    let running = process::alive(&x);
+    let done = match action {
+        "stop" | "kill" if !running => "already stopped",
         "stop" => {
             process::stop(&x, STOP_GRACE);
-            ("stopped", None)
+            Manifest::set_pid(dir, id, None)?;
+            "stopped"
         }
         "kill" => {
             process::kill(&x);
-            ("killed", None)
+            Manifest::set_pid(dir, id, None)?;
+            "killed"
         }
+        "start" if running => "already running",
         _ => {
             if action == "restart" {
                 process::stop(&x, STOP_GRACE);
-            } else if process::alive(&x) {
-                bail!("node {id} is already running (pid {})", x.pid.unwrap_or(0));
             }
             let mut child =
                 process::spawn(&exe()?, &m, &x).with_context(|| format!("starting node {id}"))?;
-            let pid = child.id();
             // Recorded before waiting, so that `cluster down` finds it whatever happens next.
-            if let Some(e) = m.member_mut(id) {
-                e.pid = Some(pid);
-            }
-            m.save()?;
-            if let Err(e) = wait_answering(&x, &mut child) {
+            Manifest::set_pid(dir, id, Some(child.id()))?;
+            if let Err(e) = wait_following(&x, &mut child) {
                 let _ = child.kill();
                 let _ = child.wait();
-                if let Some(e) = m.member_mut(id) {
-                    e.pid = None;
-                }
-                m.save()?;
+                Manifest::set_pid(dir, id, None)?;
                 return Err(e);
             }
-            (
-                if action == "start" {
-                    "started"
-                } else {
-                    "restarted"
-                },
-                Some(pid),
-            )
+            if action == "start" {
+                "started"
+            } else {
+                "restarted"
+            }
         }
     };
-    if let Some(e) = m.member_mut(id) {
-        e.pid = pid;
-    }
-    m.save()?;
-    output::render(
-        &Acted {
-            action: done.into(),
-            ids: vec![id],
-        },
-        format,
-        out,
-    )?;
+    output::render(&Acted::new(done, vec![id]), format, out)?;
     Ok(Outcome::Ok)
 }
 
-/// Waits until a started member answers its API; if it dies first, says why.
-pub fn wait_answering(x: &MemberEntry, child: &mut Child) -> anyhow::Result<()> {
+/// Waits until a started member answers its API and follows a leader (as `up` and `member
+/// add` do); if it dies first, says why with its last log lines.
+pub fn wait_following(x: &MemberEntry, child: &mut Child) -> anyhow::Result<()> {
     let rt = target::runtime()?;
     let start = Instant::now();
     let c = Client::new(&x.api, Duration::from_secs(1));
+    let mut last = String::from("it did not answer");
     loop {
-        if rt.block_on(c.status()).is_ok() {
-            return Ok(());
+        match rt.block_on(c.status()) {
+            Ok(s) if s.leader != 0 => return Ok(()),
+            Ok(s) => last = format!("it answers but knows no leader (term {})", s.term),
+            Err(_) => {}
         }
         if let Some(how) = process::exited(child) {
             bail!(
@@ -445,7 +457,7 @@ pub fn wait_answering(x: &MemberEntry, child: &mut Child) -> anyhow::Result<()> 
         }
         if start.elapsed() > START_DEADLINE {
             bail!(
-                "node {} ({}) did not answer within {} s",
+                "node {} ({}) did not join within {} s: {last}",
                 x.id,
                 x.api,
                 START_DEADLINE.as_secs()

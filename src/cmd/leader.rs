@@ -1,13 +1,12 @@
 //! `raftctl leader transfer [--to ID]`.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::bail;
 
 use super::Outcome;
 use super::target::{self, Target};
-use crate::api::client::Client;
 use crate::cli::LeaderCommand;
 use crate::output::cluster::TransferReport;
 use crate::output::{self, Format};
@@ -28,10 +27,12 @@ pub fn run(
         }
     }
     let start = Instant::now();
-    let r = rt.block_on(Client::new(&endpoint, Duration::from_secs(10)).transfer(to))?;
+    let label = target::node_label(leader.id, &endpoint);
+    let r = rt.block_on(target::client(&endpoint, label).transfer(to))?;
     let report = TransferReport {
         from: r.from,
         to: r.to,
+        moved: r.from != r.to,
         elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
     };
     output::render(&report, format, out)?;

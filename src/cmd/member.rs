@@ -7,7 +7,6 @@ use anyhow::{Context, anyhow, bail};
 
 use super::target::{self, Target};
 use super::{Outcome, UsageError};
-use crate::api::client::Client;
 use crate::cli::MemberCommand;
 use crate::cluster::{Manifest, MemberEntry, process};
 use crate::node::{Change, ChangeKind, NodeStatus};
@@ -109,9 +108,8 @@ fn list(leader: &NodeStatus, manifest: Option<&Manifest>) -> MemberList {
 }
 
 async fn change(endpoint: &str, changes: Vec<Change>) -> anyhow::Result<crate::node::Membership> {
-    Ok(Client::new(endpoint, Duration::from_secs(10))
-        .change(&changes)
-        .await?)
+    let label = endpoint.trim_start_matches("http://").to_string();
+    Ok(target::client(endpoint, label).change(&changes).await?)
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -121,29 +119,89 @@ fn free_port() -> anyhow::Result<u16> {
 
 /// A new local member: ports, data dir and log in the cluster dir.
 fn new_local(m: &Manifest, id: u64) -> anyhow::Result<MemberEntry> {
+    let data_dir = m.dir.join(format!("n{id}"));
+    if data_dir.exists() {
+        bail!(
+            "{} already exists: a new member starts from an empty data dir (move it away)",
+            data_dir.display()
+        );
+    }
     Ok(MemberEntry {
         id,
         peer: format!("127.0.0.1:{}", free_port()?),
         api: format!("127.0.0.1:{}", free_port()?),
-        data_dir: m.dir.join(format!("n{id}")),
+        data_dir,
         log: m.dir.join(format!("n{id}.log")),
         pid: None,
         joined: true,
     })
 }
 
-/// Starts a local member that was just added, and records it in the manifest.
-fn start_local(m: &mut Manifest, mut e: MemberEntry) -> anyhow::Result<()> {
+/// Starts a local member that was just added: it is recorded in the manifest (under its
+/// lock) before its process starts, so that whatever happens next `cluster down` finds it.
+fn start_local(dir: &std::path::Path, e: MemberEntry) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
-    m.members.push(e.clone());
+    let (m, ()) = Manifest::update(dir, |m| {
+        m.members.retain(|x| x.id != e.id);
+        m.members.push(e.clone());
+    })?;
     let mut child =
-        process::spawn(&exe, m, &e).with_context(|| format!("starting node {}", e.id))?;
-    e.pid = Some(child.id());
-    if let Some(x) = m.member_mut(e.id) {
-        x.pid = e.pid;
+        process::spawn(&exe, &m, &e).with_context(|| format!("starting node {}", e.id))?;
+    Manifest::set_pid(dir, e.id, Some(child.id()))?;
+    super::cluster::wait_following(&e, &mut child)
+}
+
+/// Refuses an id the cluster cannot take: 0 (a usage error), a current member, or one that
+/// was removed (etcd never reuses a removed member's id: its old log could come back).
+fn check_new_id(leader: &NodeStatus, manifest: Option<&Manifest>, id: u64) -> anyhow::Result<()> {
+    if id == 0 {
+        bail!(UsageError(
+            "node id 0 is not allowed: ids start at 1".into()
+        ));
     }
-    m.save()?;
-    super::cluster::wait_answering(&e, &mut child)
+    if leader.voters.contains(&id) || leader.learners.contains(&id) {
+        bail!("node {id} is already a member");
+    }
+    let removed = leader.removed.contains(&id) || manifest.is_some_and(|m| m.removed.contains(&id));
+    if removed {
+        bail!(
+            "node {id} was removed from this cluster, and a removed member's id is never used \
+             again: add it under a new id (omit --id to get one)"
+        );
+    }
+    Ok(())
+}
+
+/// The lowest id above every id the cluster and the manifest ever used.
+fn next_id(leader: &NodeStatus, manifest: Option<&Manifest>) -> u64 {
+    let cluster = leader
+        .voters
+        .iter()
+        .chain(&leader.learners)
+        .chain(&leader.removed)
+        .chain(leader.members.iter().map(|m| &m.id))
+        .copied()
+        .max()
+        .unwrap_or(0)
+        + 1;
+    cluster.max(manifest.map(Manifest::next_id).unwrap_or(1))
+}
+
+/// The `raftctl node` command that starts a member added with --endpoints.
+fn start_command(leader: &NodeStatus, id: u64, peer: &str, api: &str) -> String {
+    let mut ic: Vec<String> = leader
+        .members
+        .iter()
+        .filter(|m| !m.peer.is_empty())
+        .map(|m| format!("{}={}", m.id, m.peer))
+        .collect();
+    ic.push(format!("{id}={peer}"));
+    format!(
+        "raftctl node --id {id} --data-dir n{id} --listen-peer {peer} --listen-api {api} \
+         --initial-cluster {} --join --cluster-id {}",
+        ic.join(","),
+        leader.cluster_id
+    )
 }
 
 async fn add(
@@ -153,31 +211,26 @@ async fn add(
     peer: Option<String>,
     api: Option<String>,
 ) -> anyhow::Result<MemberRow> {
-    let (leader, ep) = target::leader(&t.endpoints).await?;
-    let taken: Vec<u64> = leader
-        .voters
-        .iter()
-        .chain(&leader.learners)
-        .copied()
-        .collect();
-    let id = id.unwrap_or_else(|| {
-        let local = t.manifest.as_ref().map(Manifest::next_id).unwrap_or(1);
-        local.max(taken.iter().max().copied().unwrap_or(0) + 1)
-    });
-    if taken.contains(&id) {
-        bail!(UsageError(format!("node {id} is already a member")));
+    if id == Some(0) {
+        bail!(UsageError("--id 0 is not allowed: ids start at 1".into()));
     }
-    let mut manifest = t.manifest.clone();
-    let entry = match &manifest {
-        Some(m) => Some(new_local(m, id)?),
-        None => None,
-    };
-    let (peer, api) = match (&entry, peer, api) {
-        (Some(e), None, None) => (e.peer.clone(), e.api.clone()),
-        (_, Some(p), Some(a)) => (p, a),
-        _ => bail!(UsageError(
+    let local = t.manifest.as_ref();
+    if local.is_none() && (peer.is_none() || api.is_none()) {
+        bail!(UsageError(
             "with --endpoints, member add needs --peer and --api of the new member".into()
-        )),
+        ));
+    }
+    let (leader, ep) = target::leader(&t.endpoints).await?;
+    let id = match id {
+        Some(id) => id,
+        None => next_id(&leader, local),
+    };
+    check_new_id(&leader, local, id)?;
+    let entry = local.map(|m| new_local(m, id)).transpose()?;
+    let (peer, api) = match (&entry, peer, api) {
+        (_, Some(p), Some(a)) => (p, a),
+        (Some(e), _, _) => (e.peer.clone(), e.api.clone()),
+        _ => unreachable_usage()?,
     };
     let learner_change = Change {
         kind: ChangeKind::AddLearner,
@@ -185,16 +238,60 @@ async fn add(
         peer: peer.clone(),
         api: api.clone(),
     };
-    change(&ep, vec![learner_change]).await?;
-    if let (Some(m), Some(mut e)) = (manifest.as_mut(), entry) {
+    change(&ep, vec![learner_change])
+        .await
+        .with_context(|| format!("node {id} was not added"))?;
+    // From here on the cluster has a learner `id`: every error says so, and how to undo it.
+    let undo = format!("undo with `raftctl member remove {id}`");
+    if let Some(mut e) = entry {
         e.peer = peer.clone();
         e.api = api.clone();
-        tokio::task::block_in_place(|| start_local(m, e))?;
+        let dir = t
+            .manifest
+            .as_ref()
+            .map(|m| m.dir.clone())
+            .unwrap_or_default();
+        tokio::task::block_in_place(|| start_local(&dir, e)).with_context(|| {
+            format!("node {id} was added as a learner, but its process did not start ({undo})")
+        })?;
+    } else {
+        output::diagnostic(&format!(
+            "node {id} was added as a learner; start it with:\n  {}",
+            start_command(&leader, id, &peer, &api)
+        ));
+        if learner {
+            return Ok(MemberRow {
+                id,
+                role: "learner".into(),
+                peer,
+                api,
+            });
+        }
     }
-    wait_caught_up(&ep, id, !learner || manifest.is_some()).await?;
+    let mut eps = t.endpoints.clone();
+    eps.push(api.clone());
+    wait_caught_up(&eps, id).await.with_context(|| {
+        format!(
+            "node {id} was added as a learner and stays one{}: promote it later with \
+             `raftctl member promote {id}`, or {undo}",
+            if learner {
+                ""
+            } else {
+                " (it was not promoted)"
+            }
+        )
+    })?;
     let mut role = "learner";
     if !learner {
-        change(&ep, vec![Change::of(ChangeKind::AddVoter, id)]).await?;
+        let (_, ep) = target::leader(&eps).await?;
+        change(&ep, vec![Change::of(ChangeKind::AddVoter, id)])
+            .await
+            .with_context(|| {
+                format!(
+                    "node {id} caught up as a learner, but promoting it failed: retry with \
+                     `raftctl member promote {id}`, or {undo}"
+                )
+            })?;
         role = "voter";
     }
     Ok(MemberRow {
@@ -205,29 +302,57 @@ async fn add(
     })
 }
 
-/// Waits until the leader replicates to `id` and it has (nearly) everything.
-async fn wait_caught_up(endpoint: &str, id: u64, required: bool) -> anyhow::Result<()> {
-    let c = Client::new(endpoint, Duration::from_secs(2));
+fn unreachable_usage<T>() -> anyhow::Result<T> {
+    Err(UsageError("member add needs --peer and --api of the new member".into()).into())
+}
+
+/// Waits until the leader — found again each time, since leadership may move meanwhile —
+/// replicates to `id` and it has (nearly) everything; shows how far it is on a terminal.
+async fn wait_caught_up(endpoints: &[String], id: u64) -> anyhow::Result<()> {
+    let spin = progress(&format!("waiting for node {id} to catch up"));
     let start = Instant::now();
+    let mut last_seen = String::from("no leader has reported it yet");
     loop {
-        if let Ok(s) = c.status().await
+        if let Ok((s, _)) = target::leader(endpoints).await
             && let Some(p) = s.progress.iter().find(|p| p.id == id)
-            && p.state == "replicate"
-            && p.matched + 100 >= s.last_index
         {
-            return Ok(());
-        }
-        if !required {
-            return Ok(());
+            if p.state == "replicate" && p.matched + 100 >= s.last_index {
+                if let Some(s) = spin {
+                    s.finish_and_clear();
+                }
+                return Ok(());
+            }
+            last_seen = format!(
+                "match {} of {} ({}, as leader {} sees it)",
+                p.matched, s.last_index, p.state, s.id
+            );
+            if let Some(sp) = &spin {
+                sp.set_message(format!("waiting for node {id} to catch up: {last_seen}"));
+            }
         }
         if start.elapsed() > CATCH_UP_DEADLINE {
+            if let Some(s) = spin {
+                s.finish_and_clear();
+            }
             bail!(
-                "node {id} did not catch up within {} s (is its process running?)",
+                "node {id} did not catch up within {} s ({last_seen}); is its process running?",
                 CATCH_UP_DEADLINE.as_secs()
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A spinner on stderr when it is a terminal.
+fn progress(msg: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let s = indicatif::ProgressBar::new_spinner();
+    s.enable_steady_tick(Duration::from_millis(80));
+    s.set_message(msg.to_string());
+    Some(s)
 }
 
 async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
@@ -238,27 +363,40 @@ async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
     }
     if leader.id == id {
         // raft-rs keeps a removed leader leading (etcd#11038): hand over first.
-        Client::new(&ep, Duration::from_secs(10))
+        target::client(&ep, target::node_label(id, &ep))
             .transfer(None)
             .await
             .context("handing over leadership before removing the leader")?;
         ep = wait_leader_other_than(t, id).await?;
     }
     let remove = Change::of(ChangeKind::Remove, id);
-    let after = change(&ep, vec![remove]).await?;
+    let after = change(&ep, vec![remove])
+        .await
+        .with_context(|| format!("node {id} was not removed"))?;
     if let Some(m) = &t.manifest {
-        let mut m = m.clone();
-        if let Some(e) = m.member(id) {
-            process::stop(e, Duration::from_secs(10));
-        }
-        m.members.retain(|e| e.id != id);
-        m.save()?;
+        let stop_and_forget = || -> anyhow::Result<()> {
+            if let Some(e) = m.member(id) {
+                process::stop(e, Duration::from_secs(10));
+            }
+            Manifest::update(&m.dir, |m| {
+                m.members.retain(|e| e.id != id);
+                m.removed.push(id);
+            })?;
+            Ok(())
+        };
+        stop_and_forget().with_context(|| {
+            format!(
+                "node {id} was removed from the cluster (at index {})",
+                after.index
+            )
+        })?;
     }
-    let (mut l, _) = target::leader(&t.endpoints).await?;
-    // The leader's status may lag its answer by a moment: show the membership it answered.
+    // The membership the change answered with (the leader's status may lag it by a moment).
+    let mut l = leader;
     l.voters = after.voters;
     l.learners = after.learners;
     l.voters_outgoing = after.voters_outgoing;
+    l.members.retain(|m| m.id != id);
     Ok(l)
 }
 
@@ -277,6 +415,24 @@ async fn wait_leader_other_than(t: &Target, id: u64) -> anyhow::Result<String> {
     }
 }
 
+/// One `--add` of `member change`: `ID` or `ID:learner`.
+fn parse_add(a: &str) -> anyhow::Result<(u64, bool)> {
+    let (id, learner) = match a.split_once(':') {
+        Some((id, "learner")) => (id, true),
+        Some((_, other)) => bail!(UsageError(format!(
+            "--add '{a}': '{other}' is not 'learner'"
+        ))),
+        None => (a, false),
+    };
+    let id: u64 = id
+        .parse()
+        .map_err(|_| UsageError(format!("--add '{a}': not a node id")))?;
+    if id == 0 {
+        bail!(UsageError(format!("--add '{a}': node id 0 is not allowed")));
+    }
+    Ok((id, learner))
+}
+
 /// `member change`: one joint-consensus change; new local members are started after it.
 async fn joint(t: &Target, add: &[String], remove: &[u64]) -> anyhow::Result<NodeStatus> {
     if add.is_empty() && remove.is_empty() {
@@ -284,32 +440,36 @@ async fn joint(t: &Target, add: &[String], remove: &[u64]) -> anyhow::Result<Nod
             "member change needs --add and/or --remove".into()
         ));
     }
-    let (leader, ep) = target::leader(&t.endpoints).await?;
-    let mut manifest = t.manifest.clone();
+    let adds = add
+        .iter()
+        .map(|a| parse_add(a))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut ids: Vec<u64> = adds
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(remove.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        bail!(UsageError(format!(
+            "node {} is named more than once: one change can do one thing to each member",
+            w[0]
+        )));
+    }
+    if adds.is_empty() {
+        return joint_changes(t, Vec::new(), Vec::new(), remove).await;
+    }
+    let Some(manifest) = t.manifest.as_ref() else {
+        bail!(UsageError(
+            "member change --add starts new members, so it needs a local cluster".into()
+        ));
+    };
+    let (leader, _) = target::leader(&t.endpoints).await?;
     let mut changes = Vec::new();
     let mut starts = Vec::new();
-    for a in add {
-        let (id, learner) = match a.split_once(':') {
-            Some((id, "learner")) => (id, true),
-            Some((_, other)) => bail!(UsageError(format!(
-                "--add '{a}': '{other}' is not 'learner'"
-            ))),
-            None => (a.as_str(), false),
-        };
-        let id: u64 = id
-            .parse()
-            .map_err(|_| UsageError(format!("--add '{a}': not a node id")))?;
-        let (peer, api) = match &manifest {
-            Some(m) => {
-                let e = new_local(m, id)?;
-                let pa = (e.peer.clone(), e.api.clone());
-                starts.push(e);
-                pa
-            }
-            None => bail!(UsageError(
-                "member change --add starts new members, so it needs a local cluster".into()
-            )),
-        };
+    for (id, learner) in adds {
+        check_new_id(&leader, Some(manifest), id)?;
+        let e = new_local(manifest, id)?;
         let kind = if learner {
             ChangeKind::AddLearner
         } else {
@@ -318,45 +478,68 @@ async fn joint(t: &Target, add: &[String], remove: &[u64]) -> anyhow::Result<Nod
         changes.push(Change {
             kind,
             id,
-            peer,
-            api,
+            peer: e.peer.clone(),
+            api: e.api.clone(),
         });
+        starts.push(e);
     }
+    joint_changes(t, changes, starts, remove).await
+}
+
+async fn joint_changes(
+    t: &Target,
+    mut changes: Vec<Change>,
+    starts: Vec<MemberEntry>,
+    remove: &[u64],
+) -> anyhow::Result<NodeStatus> {
+    let (leader, ep) = target::leader(&t.endpoints).await?;
     for &id in remove {
         target::known_member(&leader, id)?;
         changes.push(Change::of(ChangeKind::Remove, id));
     }
-    change(&ep, changes).await?;
-    if let Some(m) = manifest.as_mut() {
+    let after = change(&ep, changes)
+        .await
+        .context("the membership change was not applied")?;
+    let applied = format!(
+        "the membership change was applied at index {} (voters now {:?})",
+        after.index, after.voters
+    );
+    let mut eps = t.endpoints.clone();
+    if let Some(m) = &t.manifest {
         for e in starts {
-            tokio::task::block_in_place(|| start_local(m, e))?;
+            eps.push(e.api.clone());
+            let id = e.id;
+            tokio::task::block_in_place(|| start_local(&m.dir, e))
+                .with_context(|| format!("{applied}, but node {id} did not start"))?;
         }
     }
-    // Wait for the joint configuration to be left.
-    let c = Client::new(&ep, Duration::from_secs(2));
+    // Wait for the joint configuration to be left, asking whoever leads now.
     let start = Instant::now();
     let status = loop {
-        if let Ok(s) = c.status().await
+        if let Ok((s, _)) = target::leader(&eps).await
             && s.voters_outgoing.is_empty()
         {
             break s;
         }
         if start.elapsed() > CATCH_UP_DEADLINE {
             return Err(anyhow!(
-                "the cluster did not leave the joint configuration within {} s",
+                "{applied}, but the cluster did not leave the joint configuration within {} s",
                 CATCH_UP_DEADLINE.as_secs()
             ));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    if let Some(m) = manifest.as_mut() {
+    if let Some(m) = &t.manifest {
         for &id in remove {
             if let Some(e) = m.member(id) {
                 process::stop(e, Duration::from_secs(10));
             }
-            m.members.retain(|e| e.id != id);
         }
-        m.save()?;
+        Manifest::update(&m.dir, |m| {
+            m.members.retain(|e| !remove.contains(&e.id));
+            m.removed.extend_from_slice(remove);
+        })
+        .with_context(|| applied.clone())?;
     }
     Ok(status)
 }

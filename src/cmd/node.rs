@@ -11,8 +11,13 @@ use crate::node::{Node, NodeConfig};
 pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
     let filter = tracing_subscriber::EnvFilter::try_new(&a.log_level)
         .map_err(|e| UsageError(format!("--log-level '{}': {e}", a.log_level)))?;
+    // Colour only for a person at a terminal: member logs go to files, and their lines are
+    // quoted in other commands' errors.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
@@ -26,6 +31,18 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
             .map_err(|_| UsageError(format!("--initial-cluster: '{id}' is not a member id")))?;
         if id == 0 {
             return Err(UsageError("--initial-cluster: member id 0 is not allowed".into()).into());
+        }
+        if addr.trim().is_empty() || !addr.contains(':') {
+            bail!(UsageError(format!(
+                "--initial-cluster entry '{m}': the address is not HOST:PORT"
+            )));
+        }
+        if let Some((other, _)) = members.iter().find(|(i, a)| *i == id || a == addr) {
+            bail!(UsageError(if *other == id {
+                format!("--initial-cluster names member {id} twice")
+            } else {
+                format!("--initial-cluster gives members {other} and {id} the same address {addr}")
+            }));
         }
         members.push((id, addr.to_string()));
     }

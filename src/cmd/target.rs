@@ -29,15 +29,6 @@ impl Target {
             manifest: Some(m),
         })
     }
-
-    /// The manifest, for commands that start or stop processes.
-    pub fn local(&self, what: &str) -> anyhow::Result<&Manifest> {
-        self.manifest.as_ref().ok_or_else(|| {
-            anyhow!(
-                "{what} needs a local cluster (started by `raftctl cluster up`), not --endpoints"
-            )
-        })
-    }
 }
 
 /// How long to wait for a member to accept a connection and to answer a status request
@@ -175,7 +166,8 @@ pub fn same_endpoint(a: &str, b: &str) -> bool {
     bare(a) == bare(b)
 }
 
-/// Refuses an id that is neither a voter nor a learner of the cluster (a usage error).
+/// Refuses an id that is neither a voter nor a learner of the cluster (a refusal by the
+/// cluster: exit 1).
 pub fn known_member(leader: &NodeStatus, id: u64) -> anyhow::Result<()> {
     let members: Vec<u64> = leader
         .voters
@@ -184,10 +176,9 @@ pub fn known_member(leader: &NodeStatus, id: u64) -> anyhow::Result<()> {
         .copied()
         .collect();
     if !members.contains(&id) {
-        return Err(super::UsageError(format!(
+        return Err(anyhow!(
             "unknown node id {id} (the cluster has {members:?})"
-        ))
-        .into());
+        ));
     }
     Ok(())
 }

@@ -363,8 +363,8 @@ impl RaftLoop {
         }
         let id = self.cfg.id;
         Some(format!(
-            "member {id}: the leader (member {}) has committed entries up to {}, but this \
-             member's log ends at {last}: its data was lost or replaced (a wiped or restored data \
+            "the leader (member {}) has committed entries up to {}, but this member's log \
+             ends at {last}: its data was lost or replaced (a wiped or restored data \
              dir), and it cannot rejoin with this log. Remove it and add a new member instead: \
              `raftctl member remove {id}`, then `raftctl member add`",
             m.from, m.commit

@@ -19,7 +19,7 @@ pub struct UpReport {
     pub dir: String,
     pub cluster_id: String,
     pub leader: Option<u64>,
-    pub elapsed_ms: f64,
+    pub elapsed_ms: u64,
     pub nodes: Vec<UpNode>,
 }
 
@@ -44,7 +44,7 @@ impl Tabular for UpReport {
         vec![
             Block::Table(Box::new(t)),
             Block::Line(format!(
-                "\ncluster {} in {} is up ({:.0} ms); its API: {}",
+                "\ncluster {} in {} is up ({} ms); its API: {}",
                 self.cluster_id,
                 self.dir,
                 self.elapsed_ms,
@@ -57,17 +57,52 @@ impl Tabular for UpReport {
 /// A process action on members (`cluster stop|start|restart|kill|down`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Acted {
+    /// `stopped`, `killed`, `started`, `restarted`, `already stopped`, `already running`,
+    /// `purged`, or `nothing to do`.
     pub action: String,
+    /// The members acted on (for `down`: the ones that were running and were stopped).
     pub ids: Vec<u64>,
+    /// `down --purge`: the directory removed, with every member's data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purged: Option<String>,
+    /// Every member the purge removed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<u64>,
+}
+
+impl Acted {
+    pub fn new(action: &str, ids: Vec<u64>) -> Acted {
+        Acted {
+            action: action.into(),
+            ids,
+            purged: None,
+            members: Vec::new(),
+        }
+    }
 }
 
 impl Tabular for Acted {
     fn blocks(&self) -> Vec<Block> {
         let ids: Vec<String> = self.ids.iter().map(u64::to_string).collect();
-        let what = if ids.is_empty() {
+        let stopped = if ids.is_empty() {
             "nothing was running".to_string()
         } else {
-            format!("{} node(s) {}", self.action, ids.join(", "))
+            format!("stopped node(s) {}", ids.join(", "))
+        };
+        let what = match (self.action.as_str(), &self.purged) {
+            (_, Some(dir)) => {
+                let all: Vec<String> = self.members.iter().map(u64::to_string).collect();
+                format!(
+                    "{stopped}; purged {dir} (the data of node(s) {})",
+                    all.join(", ")
+                )
+            }
+            ("stopped", None) => stopped,
+            (a, None) if a.starts_with("already") => {
+                format!("node {} {a}: nothing to do", ids.join(", "))
+            }
+            (a, None) if ids.is_empty() => a.to_string(),
+            (a, None) => format!("{a} node(s) {}", ids.join(", ")),
         };
         vec![Block::Line(what)]
     }
@@ -117,14 +152,20 @@ impl Tabular for MemberRow {
 pub struct TransferReport {
     pub from: u64,
     pub to: u64,
+    /// False when the target already led: nothing was done.
+    pub moved: bool,
     pub elapsed_ms: f64,
 }
 
 impl Tabular for TransferReport {
     fn blocks(&self) -> Vec<Block> {
-        vec![Block::Line(format!(
-            "leadership moved from {} to {} in {:.0} ms",
-            self.from, self.to, self.elapsed_ms
-        ))]
+        vec![Block::Line(if self.moved {
+            format!(
+                "leadership moved from {} to {} in {:.0} ms",
+                self.from, self.to, self.elapsed_ms
+            )
+        } else {
+            format!("node {} already leads: nothing to do", self.to)
+        })]
     }
 }

@@ -126,14 +126,61 @@ fn json_contract_and_bad_input() {
         .collect();
     assert_eq!(roles, ["voter", "voter", "voter"]);
 
-    // Bad input: exit 2 for usage, 1 for operations, one line on stderr naming the problem.
+    // Bad input: exit 2 for what the command line alone shows, 1 for refusals by the cluster
+    // (issue 8 item 17), one line on stderr naming the problem.
     let r = rc(&dir, &["member", "remove", "9"]);
     assert_eq!(
         (r.code, r.stderr.contains("unknown node id 9")),
-        (2, true),
+        (1, true),
         "{}",
         r.stderr
     );
+    for (args, code, says) in [
+        (
+            &["member", "add", "--id", "0"][..],
+            2,
+            "id 0 is not allowed",
+        ),
+        (
+            &["member", "add", "--id", "1"][..],
+            1,
+            "node 1 is already a member",
+        ),
+        (
+            &["member", "change", "--add", "8", "--add", "8"][..],
+            2,
+            "node 8 is named more than once",
+        ),
+        (
+            &["member", "change", "--add", "8", "--remove", "8"][..],
+            2,
+            "node 8 is named more than once",
+        ),
+    ] {
+        let r = rc(&dir, args);
+        assert_eq!(r.code, code, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{args:?}: {}", r.stderr);
+    }
+    // Nothing was started for the refused changes (issue 8 item 3).
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cluster.json")).unwrap()).unwrap();
+    assert_eq!(m["members"].as_array().unwrap().len(), 3, "{m}");
+    // A transfer to the leader itself has nothing to do (issue 8 item 15).
+    let now = rc(&dir, &["-o", "json", "status"]).json()["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["role"] == "leader")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let r = rc(
+        &dir,
+        &["-o", "json", "leader", "transfer", "--to", &now.to_string()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["moved"], false);
     let r = rc(&dir, &["member", "promote", "1"]);
     assert_eq!(
         (r.code, r.stderr.contains("already a voter")),
@@ -142,7 +189,7 @@ fn json_contract_and_bad_input() {
         r.stderr
     );
     let r = rc(&dir, &["cluster", "stop", "7"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     let add = rc(&dir, &["-o", "json", "member", "add", "--learner"]);
     assert_eq!(add.code, 0, "{}", add.stderr);
     assert_eq!(add.json()["role"], "learner");
@@ -182,8 +229,9 @@ fn json_contract_and_bad_input() {
         "kill",
         "1",
     ]);
+    // Process management goes by the cluster dir; --endpoints does not change which one.
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("needs a local cluster"), "{}", r.stderr);
+    assert!(r.stderr.contains("no cluster in"), "{}", r.stderr);
 
     // With two of three voters gone the leader steps down (check-quorum, within an election
     // timeout): status then says so with exit 1, and still lists every node.
@@ -193,6 +241,21 @@ fn json_contract_and_bad_input() {
     for id in &others {
         assert_eq!(rc(&dir, &["cluster", "kill", &id.to_string()]).code, 0);
     }
+    // Killing a dead member again, or starting a running one, has nothing to do (item 16).
+    let again = rc(
+        &dir,
+        &["-o", "json", "cluster", "kill", &others[0].to_string()],
+    );
+    assert_eq!(
+        (again.code, again.json()["action"].as_str()),
+        (0, Some("already stopped"))
+    );
+    let running = tj["to"].as_u64().unwrap().to_string();
+    let again = rc(&dir, &["-o", "json", "cluster", "start", &running]);
+    assert_eq!(
+        (again.code, again.json()["action"].as_str()),
+        (0, Some("already running"))
+    );
     let r = crate::harness::wait_until("the leader to step down", || {
         let r = rc(&dir, &["-o", "json", "status"]);
         (r.code == 1).then_some(r)
@@ -205,6 +268,14 @@ fn json_contract_and_bad_input() {
     );
     let down = rc(&dir, &["-o", "json", "cluster", "down"]);
     assert_eq!(down.code, 0);
+    // Teardown is idempotent: purging twice is fine (item 16).
+    let purge = rc(&dir, &["-o", "json", "cluster", "down", "--purge"]);
+    assert_eq!(purge.code, 0, "{}", purge.stderr);
+    assert_eq!(purge.json()["action"], "purged");
+    assert_eq!(purge.json()["members"].as_array().unwrap().len(), 4);
+    let purge = rc(&dir, &["cluster", "down", "--purge"]);
+    assert_eq!(purge.code, 0, "{}", purge.stderr);
+    assert!(purge.stdout.contains("nothing to do"), "{}", purge.stdout);
 }
 
 #[test]

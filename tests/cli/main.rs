@@ -10,6 +10,7 @@ mod damage;
 mod etcd_fixtures;
 mod generated;
 mod harness;
+mod membership;
 mod oracle;
 mod props;
 mod restart;
