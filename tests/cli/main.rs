@@ -1,5 +1,6 @@
 //! Process-level tests: the real `raftctl` binary against real etcd data, damaged WALs made
-//! here, etcd's own wal package (walorcl), and the generated completions and man pages.
+//! here, etcd's own wal package (walorcl), the generated completions and man pages, and what
+//! `top` draws on a (pseudo-)terminal.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,4 +12,6 @@ mod generated;
 mod harness;
 mod oracle;
 mod props;
+mod pty;
+mod top;
 mod util;
