@@ -1,5 +1,6 @@
 //! The command line: clap definitions only. Parsing happens here; doing happens in `cmd`.
 
+mod bench;
 mod cluster;
 mod node;
 mod top;
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::output::Format;
 
+pub use bench::BenchArgs;
 pub use cluster::{ClusterCommand, LeaderCommand, MemberCommand};
 pub use node::{Endpoints, NodeArgs};
 pub use top::TopArgs;
@@ -94,29 +96,7 @@ pub enum Command {
     /// Delete a key.
     Del { key: String },
     /// Load the cluster: concurrent puts (and gets), throughput and latency percentiles.
-    Bench {
-        /// Concurrent clients.
-        #[arg(long, default_value_t = 64)]
-        clients: usize,
-        /// Stop after this many requests (default 10000, unless --duration is given).
-        #[arg(long, value_name = "N", conflicts_with = "duration")]
-        count: Option<u64>,
-        /// Stop after this long (e.g. 10s, 500ms, 2m).
-        #[arg(long, value_name = "D")]
-        duration: Option<HumanDuration>,
-        /// Value size in bytes.
-        #[arg(long, value_name = "BYTES", default_value_t = 256)]
-        value_size: usize,
-        /// Distinct keys written and read.
-        #[arg(long, value_name = "N", default_value_t = 100_000)]
-        keys: u64,
-        /// Share of requests that are reads, 0..1.
-        #[arg(long, value_name = "R", default_value_t = 0.0)]
-        read_ratio: f64,
-        /// Reads answered from the node's local state instead of linearizable ones.
-        #[arg(long)]
-        serializable: bool,
-    },
+    Bench(BenchArgs),
     /// Read, check and repair etcd-format write-ahead logs.
     #[command(subcommand)]
     Wal(WalCommand),

@@ -66,25 +66,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Put { key, value } => kv::put(&target()?, &key, value, format, out),
         Command::Get { key, serializable } => kv::get(&target()?, &key, serializable, format, out),
         Command::Del { key } => kv::del(&target()?, &key, format, out),
-        Command::Bench {
-            clients,
-            count,
-            duration,
-            value_size,
-            keys,
-            read_ratio,
-            serializable,
-        } => {
-            let a = bench::BenchArgs {
-                clients,
-                count,
-                duration: duration.map(|d| d.0),
-                value_size,
-                keys,
-                read_ratio,
-                serializable,
-            };
-            bench::run(&target()?.endpoints, a, format, out)
+        Command::Bench(a) => {
+            let settings = bench::Settings::new(&a)?;
+            bench::run(&target()?.endpoints, settings, format, out)
         }
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),

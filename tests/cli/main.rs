@@ -1,9 +1,10 @@
 //! Process-level tests: the real `raftctl` binary against real etcd data, damaged WALs made
 //! here, etcd's own wal package (walorcl), the generated completions and man pages, and what
-//! `top` draws on a (pseudo-)terminal.
+//! `top` and `bench` draw on a (pseudo-)terminal.
 
 #![allow(clippy::unwrap_used)]
 
+mod bench;
 mod cluster;
 mod commands;
 mod damage;

@@ -17,6 +17,8 @@ pub enum Attach {
     /// stdin, stdout and stderr, and it is the child's controlling terminal (/dev/tty), as
     /// for a program started from a shell.
     All,
+    /// stderr only (stdin empty, stdout piped to the test), as `cmd 2>/dev/tty | tee`.
+    Stderr,
 }
 
 /// A child on a pseudo-terminal of a given size.
@@ -58,6 +60,11 @@ impl Session {
                         Ok(())
                     });
                 }
+            }
+            Attach::Stderr => {
+                cmd.stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(tty());
             }
         }
         let child = cmd.spawn().expect("spawn on a pty");
