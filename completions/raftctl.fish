@@ -253,7 +253,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l command-timeo
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l interval -d 'How often to poll the nodes' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l interval -d 'How often to poll the nodes (at least 10ms)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r

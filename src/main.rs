@@ -1,5 +1,5 @@
 //! The edge: parse, run, and turn the result into an exit code (0 ok, 1 failure or problem
-//! found, 2 usage). Errors are printed once, here; a closed stdout pipe exits 0 quietly.
+//! found, 2 usage, 130 stopped by Ctrl-C). Errors are printed once, here; a closed stdout pipe exits 0 quietly.
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -26,6 +26,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::ProblemFound) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("raftctl: {e:#}");

@@ -107,6 +107,13 @@ impl Client {
                 error,
             });
         }
+        if status == 413 {
+            // axum cuts off a body far over the member's limit before raftctl's handler sees it.
+            return Err(ClientError::Node {
+                node: self.label.clone(),
+                error: NodeError::TooLarge { size: 0, limit: 0 },
+            });
+        }
         // Only raftctl's own body means "no such key": any other 404 is another server.
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if status == 404 && v["error"] == "not_found" {

@@ -1,7 +1,9 @@
 //! The command line: clap definitions only. Parsing happens here; doing happens in `cmd`.
 
+mod bench;
 mod cluster;
 mod node;
+mod top;
 mod wal;
 
 use std::path::PathBuf;
@@ -10,8 +12,10 @@ use clap::{Parser, Subcommand};
 
 use crate::output::Format;
 
+pub use bench::BenchArgs;
 pub use cluster::{ClusterCommand, LeaderCommand, MemberCommand};
 pub use node::{Endpoints, NodeArgs};
+pub use top::TopArgs;
 pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
 
 /// raftctl — an etcd/raft-style cluster toolkit and WAL inspector.
@@ -76,14 +80,10 @@ pub enum Command {
     /// Live dashboard: each node's term, commit and lag, the leader's per-peer progress, the
     /// commit rate and an event log. Prints one snapshot with --once or when stdout is not a
     /// terminal.
-    Top {
-        /// How often to poll the nodes.
-        #[arg(long, default_value = "250ms", value_name = "D")]
-        interval: HumanDuration,
-        /// Print one snapshot (as `status` does) and exit.
-        #[arg(long)]
-        once: bool,
-    },
+    ///
+    /// Keys: q or Esc quit, ↑/↓ select a node, t move leadership to it, k kill and s start it
+    /// (local clusters), p pause, ? help. Ctrl-C quits with exit status 130.
+    Top(TopArgs),
     /// Write a key (the value from the argument, or from stdin when it is absent or `-`).
     Put { key: String, value: Option<String> },
     /// Print a key's raw value; exit 1 when it does not exist.
@@ -96,29 +96,7 @@ pub enum Command {
     /// Delete a key.
     Del { key: String },
     /// Load the cluster: concurrent puts (and gets), throughput and latency percentiles.
-    Bench {
-        /// Concurrent clients.
-        #[arg(long, default_value_t = 64)]
-        clients: usize,
-        /// Stop after this many requests (default 10000, unless --duration is given).
-        #[arg(long, value_name = "N", conflicts_with = "duration")]
-        count: Option<u64>,
-        /// Stop after this long (e.g. 10s, 500ms, 2m).
-        #[arg(long, value_name = "D")]
-        duration: Option<HumanDuration>,
-        /// Value size in bytes.
-        #[arg(long, value_name = "BYTES", default_value_t = 256)]
-        value_size: usize,
-        /// Distinct keys written and read.
-        #[arg(long, value_name = "N", default_value_t = 100_000)]
-        keys: u64,
-        /// Share of requests that are reads, 0..1.
-        #[arg(long, value_name = "R", default_value_t = 0.0)]
-        read_ratio: f64,
-        /// Reads answered from the node's local state instead of linearizable ones.
-        #[arg(long)]
-        serializable: bool,
-    },
+    Bench(BenchArgs),
     /// Read, check and repair etcd-format write-ahead logs.
     #[command(subcommand)]
     Wal(WalCommand),
@@ -141,6 +119,20 @@ pub enum Command {
 /// A duration on the command line: `250ms`, `10s`, `2m`, `1h` (a bare number is seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanDuration(pub std::time::Duration);
+
+/// As it would be typed: `0s`, `250ms`, `10s`, `1.5s`.
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        if d.subsec_nanos() == 0 {
+            write!(f, "{}s", d.as_secs())
+        } else if d.subsec_nanos().is_multiple_of(1_000_000) && d.as_secs() == 0 {
+            write!(f, "{}ms", d.as_millis())
+        } else {
+            write!(f, "{}s", d.as_secs_f64())
+        }
+    }
+}
 
 impl std::str::FromStr for HumanDuration {
     type Err = String;
@@ -165,5 +157,22 @@ impl std::str::FromStr for HumanDuration {
             return Err(format!("'{s}' is not a duration"));
         }
         Ok(HumanDuration(std::time::Duration::from_secs_f64(secs)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HumanDuration;
+
+    #[test]
+    fn durations_print_as_typed() {
+        for s in ["0s", "5ms", "250ms", "10s", "1.5s", "120s"] {
+            let d: HumanDuration = s.parse().expect(s);
+            assert_eq!(d.to_string(), s);
+        }
+        assert_eq!(
+            "2m".parse::<HumanDuration>().map(|d| d.to_string()),
+            Ok("120s".into())
+        );
     }
 }

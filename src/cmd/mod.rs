@@ -23,6 +23,8 @@ pub enum Outcome {
     Ok,
     /// Done, and it found a problem (already reported in the output): exit 1.
     ProblemFound,
+    /// Stopped by Ctrl-C: exit 130, the shell's convention (128 + SIGINT).
+    Interrupted,
 }
 
 /// A mistake in how raftctl was called that clap cannot see (exit 2).
@@ -51,36 +53,32 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Member(c) => member::run(c, &target()?, format, out),
         Command::Leader(c) => leader::run(c, &target()?, format, out),
         Command::Status => kv::status(&target()?, format, out),
-        Command::Top { interval, once } => {
+        Command::Top(a) => {
+            if a.interval.0 < crate::top::MIN_INTERVAL {
+                return Err(UsageError(format!(
+                    "--interval {}: too short, every round asks each node (use {} or more)",
+                    a.interval,
+                    crate::cli::HumanDuration(crate::top::MIN_INTERVAL)
+                ))
+                .into());
+            }
             let t = target()?;
-            if once || !crate::top::interactive() {
+            if a.once || !crate::top::interactive() {
                 return kv::status(&t, format, out);
             }
-            crate::top::run(t.endpoints, t.manifest, interval.0)?;
-            Ok(Outcome::Ok)
+            Ok(
+                match crate::top::run(t.endpoints, t.manifest, a.interval.0)? {
+                    crate::top::Exit::Quit => Outcome::Ok,
+                    crate::top::Exit::Interrupted => Outcome::Interrupted,
+                },
+            )
         }
         Command::Put { key, value } => kv::put(&target()?, &key, value, format, out),
         Command::Get { key, serializable } => kv::get(&target()?, &key, serializable, format, out),
         Command::Del { key } => kv::del(&target()?, &key, format, out),
-        Command::Bench {
-            clients,
-            count,
-            duration,
-            value_size,
-            keys,
-            read_ratio,
-            serializable,
-        } => {
-            let a = bench::BenchArgs {
-                clients,
-                count,
-                duration: duration.map(|d| d.0),
-                value_size,
-                keys,
-                read_ratio,
-                serializable,
-            };
-            bench::run(&target()?.endpoints, a, format, out)
+        Command::Bench(a) => {
+            let settings = bench::Settings::new(&a)?;
+            bench::run(&target()?.endpoints, settings, format, out)
         }
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),

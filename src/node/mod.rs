@@ -88,11 +88,20 @@ pub enum NodeError {
     Storage { reason: String },
     #[error("fault injection is off (start the node with --allow-faults)")]
     FaultsDisabled,
-    #[error(
+    /// A write over `--max-request-bytes` (0s when only the HTTP layer saw it).
+    #[error("{}", too_large(*size, *limit))]
+    TooLarge { size: u64, limit: u64 },
+}
+
+fn too_large(size: u64, limit: u64) -> String {
+    if limit == 0 {
+        return "the request is over this member's size limit (raftctl node --max-request-bytes)"
+            .into();
+    }
+    format!(
         "the value is {size} bytes, over this member's limit of {limit} bytes (raftctl node \
          --max-request-bytes)"
-    )]
-    TooLarge { size: u64, limit: u64 },
+    )
 }
 
 impl NodeError {

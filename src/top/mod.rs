@@ -6,26 +6,53 @@ pub mod app;
 pub mod ui;
 
 use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc;
 
-use app::{Action, App, NodeView};
+use app::{Action, App, At, NodeView};
 
 use crate::api::client::Client;
 use crate::cluster::{Manifest, process};
 
-/// Polls every endpoint each `interval`, sending a round when all have answered or timed out.
+/// The shortest `--interval`: each round asks every node, so much less only burns a core
+/// (0 polled in a loop).
+pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// q or Esc.
+    Quit,
+    /// Ctrl-C (or SIGINT from elsewhere).
+    Interrupted,
+}
+
+/// `At` for now, on the dashboard's clock that began at `start`.
+fn at(start: Instant) -> At {
+    At {
+        secs: start.elapsed().as_secs_f64(),
+        unix: SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    }
+}
+
+/// Polls every endpoint each `interval`, sending a round, stamped with when it was asked,
+/// once all have answered or timed out.
 async fn poll(
     endpoints: Vec<String>,
     ids: Vec<Option<u64>>,
     interval: Duration,
-    tx: mpsc::Sender<Vec<NodeView>>,
+    start: Instant,
+    tx: mpsc::Sender<(Vec<NodeView>, At)>,
 ) {
     let timeout = interval.max(Duration::from_millis(500));
     loop {
         let t = Instant::now();
+        let asked = at(start);
         let round = crate::api::client::statuses(&endpoints, timeout)
             .await
             .into_iter()
@@ -36,7 +63,7 @@ async fn poll(
                 status: status.map_err(|e| short(&e)),
             })
             .collect();
-        if tx.send(round).await.is_err() {
+        if tx.send((round, asked)).await.is_err() {
             return;
         }
         tokio::time::sleep(interval.saturating_sub(t.elapsed())).await;
@@ -48,12 +75,13 @@ fn short(e: &str) -> String {
     e.rsplit(": ").next().unwrap_or(e).to_string()
 }
 
-/// Runs the dashboard until q, Esc or Ctrl-C.
+/// Runs the dashboard until q or Esc (`Exit::Quit`) or Ctrl-C (`Exit::Interrupted`). The
+/// terminal is restored in every case, a panic included (ratatui's hook).
 pub fn run(
     endpoints: Vec<String>,
     manifest: Option<Manifest>,
     interval: Duration,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Exit> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -66,22 +94,34 @@ pub fn run(
                 .and_then(|m| m.members.iter().find(|x| e.ends_with(&x.api)).map(|x| x.id))
         })
         .collect();
+    let start = Instant::now();
     let (tx, mut rx) = mpsc::channel(4);
-    rt.spawn(poll(endpoints.clone(), ids, interval, tx));
+    rt.spawn(poll(endpoints.clone(), ids, interval, start, tx));
     let (done_tx, mut done_rx) = mpsc::channel::<String>(16);
+    // In raw mode Ctrl-C is a key; a SIGINT sent from elsewhere ends the dashboard the same
+    // way instead of killing it with the terminal still raw.
+    let (sigint_tx, mut sigint_rx) = mpsc::channel::<()>(1);
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = sigint_tx.send(()).await;
+        }
+    });
     let theme = ui::Theme {
         color: std::env::var_os("NO_COLOR").is_none(),
     };
     let mut app = App::new(manifest.is_some());
-    let start = Instant::now();
     let mut terminal = ratatui::init();
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<Exit> {
         loop {
-            while let Ok(round) = rx.try_recv() {
-                app.update(round, start.elapsed().as_secs_f64());
+            if sigint_rx.try_recv().is_ok() {
+                return Ok(Exit::Interrupted);
+            }
+            app.tick(start.elapsed().as_secs_f64());
+            while let Ok((round, asked)) = rx.try_recv() {
+                app.update(round, asked);
             }
             while let Ok(msg) = done_rx.try_recv() {
-                app.status_line = msg;
+                app.say(msg);
             }
             terminal.draw(|f| ui::draw(f, &app, theme))?;
             if !event::poll(interval.min(Duration::from_millis(100)))? {
@@ -92,7 +132,9 @@ pub fn run(
                 _ => continue,
             };
             let c = match key.code {
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => 'q',
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return Ok(Exit::Interrupted);
+                }
                 KeyCode::Char(c) => c,
                 KeyCode::Esc => '\u{1b}',
                 KeyCode::Up => '↑',
@@ -100,10 +142,15 @@ pub fn run(
                 _ => continue,
             };
             match app.on_key(c) {
-                Action::Quit => return Ok(()),
+                Action::Quit => return Ok(Exit::Quit),
                 Action::None => {}
                 action => {
-                    app.status_line = "working…".into();
+                    app.working(match action {
+                        Action::Transfer(id) => format!("moving leadership to node {id}…"),
+                        Action::Kill(id) => format!("killing node {id}…"),
+                        Action::Start(id) => format!("starting node {id}…"),
+                        Action::None | Action::Quit => String::new(),
+                    });
                     let (leader, m, done) = (
                         app.leader().map(|l| l.api.clone()),
                         manifest.clone(),

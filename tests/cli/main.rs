@@ -1,8 +1,10 @@
 //! Process-level tests: the real `raftctl` binary against real etcd data, damaged WALs made
-//! here, etcd's own wal package (walorcl), and the generated completions and man pages.
+//! here, etcd's own wal package (walorcl), the generated completions and man pages, and what
+//! `top` and `bench` draw on a (pseudo-)terminal.
 
 #![allow(clippy::unwrap_used)]
 
+mod bench;
 mod client;
 mod cluster;
 mod commands;
@@ -13,6 +15,8 @@ mod harness;
 mod membership;
 mod oracle;
 mod props;
+mod pty;
 mod restart;
+mod top;
 mod util;
 mod writes;
