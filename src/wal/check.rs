@@ -558,21 +558,22 @@ impl Checker {
                 self.push(Problem::warning(Kind::SnapshotNoConfState, last_file, msg));
             }
         }
-        for (k, v) in self.type_counts() {
+        // The summary was moved out above: count against its total, not the emptied one.
+        for (k, v) in self.type_counts(s.entries) {
             s.entry_types.insert(k, v);
         }
         s.conf_state = self.replay_conf(s.first_index, hs_commit(self.hs));
         s
     }
 
-    fn type_counts(&self) -> Vec<(&'static str, u64)> {
+    fn type_counts(&self, entries: u64) -> Vec<(&'static str, u64)> {
         let conf1 = self
             .confs
             .iter()
             .filter(|c| matches!(c.change, ConfOp::V1(_)))
             .count() as u64;
         let conf2 = self.confs.len() as u64 - conf1;
-        let normal = self.summary.entries.saturating_sub(conf1 + conf2);
+        let normal = entries.saturating_sub(conf1 + conf2);
         let mut v = vec![(EntryType::EntryNormal.name(), normal)];
         if conf1 > 0 {
             v.push((EntryType::EntryConfChange.name(), conf1));

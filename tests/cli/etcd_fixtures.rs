@@ -114,6 +114,9 @@ fn verify_is_clean_and_opens_from_the_newest_snap() {
         (Some(3028), Some(1), Some(3028))
     );
     assert_eq!(v["records"], 6061);
+    // Issue 8: the counts were taken before the total was known (EntryNormal: 0).
+    assert_eq!(v["entry_types"]["EntryNormal"], 3027);
+    assert_eq!(v["entry_types"]["EntryConfChange"], 1);
     assert_eq!(v["opens_from"]["index"], 3003);
     assert_eq!(v["conf_state"]["voters"][0], 2429146036313797203u64);
 }
