@@ -54,6 +54,8 @@ pub enum Kind {
     NotOpenable,
     ConfStateReplay,
     InUse,
+    /// A file where a segment should be that never was one: nothing in it reads.
+    NotASegment,
 }
 
 impl Kind {

@@ -351,6 +351,14 @@ fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) {
         problems.push(p);
     }
     if layout.single_file {
+        for s in &layout.segments {
+            if super::format::parse_segment_name(&s.name).is_none() {
+                let msg = "the name is not <seq>-<index>.wal: etcd would not read this file in \
+                           a wal dir, and `raftctl wal repair` will not touch it"
+                    .into();
+                problems.push(Problem::warning(Kind::BadName, s.display(), msg));
+            }
+        }
         return;
     }
     let mut prev: Option<&Segment> = None;

@@ -172,6 +172,7 @@ pub fn stops_reading(kind: Kind) -> bool {
             | Kind::MetadataConflict
             | Kind::BadPayload
             | Kind::IndexGap
+            | Kind::NotASegment
     )
 }
 
