@@ -84,6 +84,7 @@ fn raw_dump_equals_etcd_record_walk() {
     for (o, t) in ours.iter().zip(&theirs) {
         assert_eq!(o["offset"], t["offset"], "{o} vs {t}");
         assert_eq!(o["crc"], t["crc"], "{o} vs {t}");
+        assert_eq!(o["crc_ok"], t["crc_ok"], "{o} vs {t}");
         assert_eq!(
             o["record"],
             t["type_name"]
@@ -232,6 +233,26 @@ fn flipped_byte_is_found_where_etcd_finds_it() {
     let raw = raftctl(["-o", "json", "wal", "dump", "--raw", &dir]);
     assert_eq!(raw.code, 1);
     assert_eq!(raw.json_lines().len(), 6061);
+    // Issue 8, item 9: the record that fails its CRC is marked, with the CRC its data has.
+    let bad: Vec<Value> = raw
+        .json_lines()
+        .into_iter()
+        .filter(|l| l["crc_ok"] == false)
+        .collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0]["offset"], 498_776);
+    assert_eq!(bad[0]["crc"], 0xf307cde2u32);
+    assert_eq!(bad[0]["crc_computed"], 0x83b60e1cu32);
+    let table = raftctl(["wal", "dump", "--raw", &dir]);
+    let row: Vec<&str> = table
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" 498776 "))
+        .collect();
+    assert_eq!(row.len(), 1, "{}", table.stdout);
+    assert!(row[0].contains("BAD 83b60e1c"), "{}", row[0]);
+    let marked = table.stdout.lines().filter(|l| l.contains(" BAD ")).count();
+    assert_eq!(marked, 1, "only the failing record is marked");
     // and repair refuses, changing nothing.
     let before = std::fs::read(&wal).unwrap();
     let rep = raftctl(["wal", "repair", &dir]);
