@@ -12,7 +12,7 @@ use crate::output::{self, Format};
 use crate::proto::describe::Decoder;
 use crate::proto::raftpb::EntryType;
 use crate::snap;
-use crate::wal::layout::{Layout, Segment};
+use crate::wal::layout::{Layout, LeftoverKind, Segment};
 use crate::wal::view::{Item, LogView, ViewOptions};
 use crate::wal::{diff, repair, verify};
 
@@ -62,7 +62,24 @@ fn dump(a: DumpArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Outc
     {
         return Err(UsageError(format!("--from-index {f} is above --to-index {t}")).into());
     }
+    if a.types.contains(&RecordKind::Crc) && !a.raw {
+        // Only a raw dump lists crc records; without it the filter would silently show nothing.
+        return Err(UsageError(
+            "--type crc needs --raw (crc records are physical records, listed only by a raw dump)"
+                .into(),
+        )
+        .into());
+    }
     let layout = open(&a.path)?;
+    for l in &layout.leftovers {
+        if l.kind == LeftoverKind::BadSegmentName {
+            output::diagnostic(&format!(
+                "{}: skipped: the name is not <seq>-<index>.wal, so etcd ignores this file and \
+                 every record in it",
+                l.path.display()
+            ));
+        }
+    }
     let (segments, start_index) = if a.from_snap {
         from_snap(&layout)?
     } else {

@@ -94,7 +94,8 @@ impl<W: Write> DumpWriter<W> {
                 if let Ok(m) = Metadata::decode(data) {
                     write!(
                         w,
-                        ",\"node_id\":\"{:x}\",\"cluster_id\":\"{:x}\"",
+                        ",\"node_id\":{0},\"node_id_hex\":\"{0:x}\",\"cluster_id\":{1},\
+                         \"cluster_id_hex\":\"{1:x}\"",
                         m.node_id, m.cluster_id
                     )?;
                 }
@@ -123,8 +124,8 @@ impl<W: Write> DumpWriter<W> {
             Item::HardState { hs, .. } => {
                 write!(
                     w,
-                    ",\"term\":{},\"vote\":{},\"commit\":{}",
-                    hs.term, hs.vote, hs.commit
+                    ",\"term\":{},\"vote\":{},\"vote_hex\":\"{:x}\",\"commit\":{}",
+                    hs.term, hs.vote, hs.vote, hs.commit
                 )?;
             }
             Item::Snapshot { snap, .. } => {
@@ -285,8 +286,8 @@ impl<W: Write> DumpWriter<W> {
                     rows.push(("terms", format!("{lo} .. {hi}")));
                 }
                 rows.push(("hard state", hard_state(s.hard_state)));
-                if let (Some(n), Some(c)) = (&s.node_id, &s.cluster_id) {
-                    rows.push(("member", format!("node {n} cluster {c}")));
+                if let (Some(n), Some(c)) = (s.node_id, s.cluster_id) {
+                    rows.push(("member", format!("node {n:x} cluster {c:x}")));
                 }
             }
             writeln!(self.w)?;

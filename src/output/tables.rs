@@ -77,8 +77,8 @@ impl Tabular for VerifyReport {
                 "member",
                 format!(
                     "node {} cluster {}",
-                    opt(self.node_id.as_ref()),
-                    opt(self.cluster_id.as_ref())
+                    opt(self.node_id_hex.as_ref()),
+                    opt(self.cluster_id_hex.as_ref())
                 ),
             ),
             (
@@ -139,7 +139,12 @@ impl Tabular for RepairReport {
         };
         let mut v = vec![Block::Line(line)];
         if let Some(p) = &self.problem {
-            v.push(Block::Line(format!("repaired: {}", p.message)));
+            let verb = if self.dry_run {
+                "would cut"
+            } else {
+                "repaired"
+            };
+            v.push(Block::Line(format!("{verb}: {}", p.message)));
         }
         v
     }

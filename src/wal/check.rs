@@ -54,8 +54,8 @@ pub struct LogSummary {
     pub first_index: Option<u64>,
     pub last_index: Option<u64>,
     pub hard_state: Option<HardState>,
-    pub node_id: Option<String>,
-    pub cluster_id: Option<String>,
+    pub node_id: Option<u64>,
+    pub cluster_id: Option<u64>,
     /// (index, term) of every snapshot record, in order.
     pub snapshots: Vec<(u64, u64)>,
     /// The ConfState of each snapshot record that carries one (etcd 3.5+), by index.
@@ -253,8 +253,8 @@ impl Checker {
         match &self.metadata {
             None => {
                 if let Ok(m) = Metadata::decode(data) {
-                    self.summary.node_id = Some(format!("{:x}", m.node_id));
-                    self.summary.cluster_id = Some(format!("{:x}", m.cluster_id));
+                    self.summary.node_id = Some(m.node_id);
+                    self.summary.cluster_id = Some(m.cluster_id);
                 }
                 self.metadata = Some(data.to_vec());
             }

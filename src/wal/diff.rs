@@ -14,6 +14,7 @@ pub struct Side {
     pub path: String,
     pub first_index: Option<u64>,
     pub last_index: Option<u64>,
+    #[serde(serialize_with = "super::problem::ser_hard_state")]
     pub hard_state: Option<HardState>,
     /// The log did not read cleanly to its end (see `wal verify`).
     pub read_failed: bool,

@@ -59,7 +59,7 @@ pub fn wal_with(n: u64, len: usize, seg: u64) -> (tempfile::TempDir, PathBuf) {
     (tmp, wal)
 }
 
-fn segments(wal: &Path) -> Vec<PathBuf> {
+pub fn segments(wal: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(wal)
         .unwrap()
         .map(|d| d.unwrap().path())
@@ -70,7 +70,7 @@ fn segments(wal: &Path) -> Vec<PathBuf> {
 }
 
 /// Every raw record as JSON (file, offset, record, index…).
-fn records(dir: &Path) -> Vec<Value> {
+pub fn records(dir: &Path) -> Vec<Value> {
     raftctl([
         "-o",
         "json",
@@ -82,13 +82,13 @@ fn records(dir: &Path) -> Vec<Value> {
     .json_lines()
 }
 
-fn verify(dir: &Path) -> (i32, Value) {
+pub fn verify(dir: &Path) -> (i32, Value) {
     let r = raftctl(["-o", "json", "wal", "verify", &dir.display().to_string()]);
     (r.code, r.json())
 }
 
 /// The problems of `kind`, asserting there is at least one.
-fn problems_of(v: &Value, kind: &str) -> Vec<Value> {
+pub fn problems_of(v: &Value, kind: &str) -> Vec<Value> {
     let found: Vec<Value> = v["problems"]
         .as_array()
         .unwrap()
@@ -124,7 +124,10 @@ fn healthy_multi_segment_wal_verifies() {
     let (code, v) = verify(tmp.path());
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["entries"], 60);
-    assert_eq!(v["node_id"], "1");
+    assert_eq!(
+        (v["node_id"].as_u64(), v["node_id_hex"].as_str()),
+        (Some(1), Some("1"))
+    );
 }
 
 #[test]
@@ -324,7 +327,7 @@ fn out_of_order_names_break_the_sequence() {
     problems_of(&v, "seq-gap");
 }
 
-fn custom_wal(f: impl FnOnce(&mut WalWriter)) -> tempfile::TempDir {
+pub fn custom_wal(f: impl FnOnce(&mut WalWriter)) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("member/snap")).unwrap();
     let mut w = WalWriter::create(

@@ -57,7 +57,10 @@ fn dump_equals_etcd_readall() {
     }
     let md = lines.iter().find(|l| l["record"] == "metadata").unwrap();
     assert_eq!(md["data"], state["metadata_b64"]);
-    assert_eq!(md["node_id"], state["node_id_hex"]);
+    assert_eq!(md["node_id_hex"], state["node_id_hex"]);
+    assert_eq!(md["cluster_id_hex"], state["cluster_id_hex"]);
+    assert_eq!(md["node_id"], 2429146036313797203u64);
+    assert_eq!(hs["vote_hex"], state["node_id_hex"]);
 }
 
 #[test]

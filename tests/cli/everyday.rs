@@ -1,0 +1,278 @@
+//! Issue 8 ("Everyday use"), the WAL and snapshot inspector: each defect reported there, run
+//! through the real binary against real etcd data or a WAL written here with raftctl's writer.
+
+use std::borrow::Cow;
+
+use raftctl::proto::raftpb::{ConfChange, Entry, HardState};
+
+use crate::damage::{custom_wal, entry, wal_with};
+use crate::util::{raftctl, testdata};
+
+fn etcd_data() -> String {
+    testdata("etcd/a-single-node/data").display().to_string()
+}
+
+/// An EntryConfChange carrying `context`.
+fn conf_change(
+    term: u64,
+    index: u64,
+    change_type: i32,
+    node: u64,
+    context: &str,
+) -> Entry<'static> {
+    let mut data = Vec::new();
+    ConfChange {
+        id: 0,
+        change_type,
+        node_id: node,
+        context: Some(context.as_bytes().to_vec()),
+        extra: Vec::new(),
+    }
+    .encode(&mut data);
+    Entry {
+        entry_type: 1,
+        term,
+        index,
+        data: Some(Cow::Owned(data)),
+        extra: Cow::Borrowed(&[]),
+    }
+}
+
+/// Item 29: `--decode raftctl` on etcd's entries showed an empty cell.
+#[test]
+fn decoders_say_what_they_do_not_read() {
+    let r = raftctl([
+        "wal",
+        "dump",
+        &etcd_data(),
+        "--decode",
+        "raftctl",
+        "--from-index",
+        "3",
+        "--to-index",
+        "5",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" Normal "))
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", r.stdout);
+    assert!(
+        rows[0].ends_with("not a raftctl command (an etcd v2 request; try --decode etcd)"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[2].ends_with("not a raftctl command (an etcd v3 request; try --decode etcd)"),
+        "{}",
+        rows[2]
+    );
+    let j = raftctl([
+        "-o",
+        "json",
+        "wal",
+        "dump",
+        &etcd_data(),
+        "--decode",
+        "raftctl",
+        "--from-index",
+        "5",
+        "--to-index",
+        "5",
+    ]);
+    let e = j
+        .json_lines()
+        .into_iter()
+        .find(|l| l["record"] == "entry")
+        .unwrap();
+    assert!(
+        e["decoded"]["not_decoded"]
+            .as_str()
+            .unwrap()
+            .contains("try --decode etcd"),
+        "{e}"
+    );
+}
+
+/// Item 29: `--type crc` without `--raw` showed nothing and said nothing: a usage error now.
+#[test]
+fn type_crc_needs_raw() {
+    let r = raftctl(["wal", "dump", &etcd_data(), "--type", "crc"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("--type crc needs --raw"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    let r = raftctl([
+        "-o",
+        "json",
+        "wal",
+        "dump",
+        &etcd_data(),
+        "--type",
+        "crc",
+        "--raw",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines = r.json_lines();
+    assert!(!lines.is_empty() && lines.iter().all(|l| l["record"] == "crc"));
+}
+
+/// Item 29: conf change contexts were cut at 40 characters, so etcd's `isPromote` was lost.
+/// etcd's member JSON (etcd-io/etcd etcdserver/api/membership/cluster.go ConfigChangeContext)
+/// is decoded: name, peer URLs, learner and promote flags.
+#[test]
+fn etcd_member_contexts_show_name_urls_and_promote() {
+    let promote = r#"{"id":4,"peerURLs":["http://127.0.0.1:32380","http://127.0.0.1:32381"],"name":"m4","isLearner":false,"isPromote":true}"#;
+    let learner = r#"{"id":5,"peerURLs":["http://127.0.0.1:42380"],"name":"m5","isLearner":true,"isPromote":false}"#;
+    let tmp = custom_wal(|w| {
+        w.save(
+            &HardState {
+                term: 2,
+                vote: 1,
+                commit: 3,
+            },
+            &[
+                entry(2, 1, 10),
+                conf_change(2, 2, 0, 4, promote),
+                conf_change(2, 3, 3, 5, learner),
+            ],
+        )
+        .unwrap();
+    });
+    let dir = tmp.path().display().to_string();
+    let r = raftctl(["wal", "dump", &dir, "--type", "conf-change"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("AddNode 4 m4 http://127.0.0.1:32380,http://127.0.0.1:32381 (promote)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("AddLearnerNode 5 m5 http://127.0.0.1:42380 (learner)"),
+        "{}",
+        r.stdout
+    );
+    let j = raftctl(["-o", "json", "wal", "dump", &dir, "--type", "conf-change"]).json_lines();
+    let m = &j[0]["decoded"]["conf_change"]["member"];
+    assert_eq!(
+        (m["name"].as_str(), m["is_promote"].as_bool()),
+        (Some("m4"), Some(true))
+    );
+    assert_eq!(
+        j[0]["decoded"]["conf_change"]["context"], promote,
+        "the whole context is kept"
+    );
+    // etcd's own first conf change names its member too.
+    let r = raftctl(["wal", "dump", &etcd_data(), "--type", "conf-change"]);
+    assert!(
+        r.stdout
+            .contains("AddNode 21b60f732a083253 fixa http://127.0.0.1:22380"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Item 29: v2 values printed their inner quotes unescaped.
+#[test]
+fn v2_values_escape_their_quotes() {
+    let r = raftctl([
+        "wal",
+        "dump",
+        &etcd_data(),
+        "--from-index",
+        "3",
+        "--to-index",
+        "3",
+    ]);
+    assert!(
+        r.stdout
+            .contains(r#"v2 PUT /0/members/21b60f732a083253/attributes = "{\"name\":\"fixa\","#),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Item 29: `node_id` was hex and `hard_state.vote` decimal in the same JSON. Ids are JSON
+/// numbers (exact u64) everywhere, each with a `*_hex` string beside it.
+#[test]
+fn ids_are_numbers_with_hex_beside_them() {
+    let id = 0x21b60f732a083253u64;
+    let lines = raftctl(["-o", "json", "wal", "dump", &etcd_data()]).json_lines();
+    let md = lines.iter().find(|l| l["record"] == "metadata").unwrap();
+    assert_eq!(
+        (md["node_id"].as_u64(), md["node_id_hex"].as_str()),
+        (Some(id), Some("21b60f732a083253"))
+    );
+    assert_eq!(md["cluster_id_hex"], "7534e8d3f5e54b90");
+    assert_eq!(md["cluster_id"].as_u64(), Some(0x7534e8d3f5e54b90));
+    let hs = lines.iter().rfind(|l| l["record"] == "hard_state").unwrap();
+    assert_eq!(
+        (hs["vote"].as_u64(), hs["vote_hex"].as_str()),
+        (Some(id), Some("21b60f732a083253"))
+    );
+    let v = raftctl(["-o", "json", "wal", "verify", &etcd_data()]).json();
+    assert_eq!(
+        (v["node_id"].as_u64(), v["node_id_hex"].as_str()),
+        (Some(id), Some("21b60f732a083253"))
+    );
+    assert_eq!(v["hard_state"]["vote"].as_u64(), Some(id));
+    assert_eq!(v["hard_state"]["vote_hex"], "21b60f732a083253");
+}
+
+/// Item 29: `repair --dry-run` printed "repaired:".
+#[test]
+fn dry_run_says_would_cut() {
+    let (tmp, wal) = wal_with(12, 1500, 1 << 20);
+    let seg = crate::damage::segments(&wal).pop().unwrap();
+    let len = std::fs::metadata(&seg).unwrap().len();
+    let (_, off) = {
+        let r = crate::damage::records(tmp.path())
+            .into_iter()
+            .rfind(|r| r["record"] == "hard_state")
+            .unwrap();
+        ((), r["offset"].as_u64().unwrap())
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&seg)
+        .unwrap()
+        .set_len(off + 5)
+        .unwrap();
+    let before = std::fs::read(&seg).unwrap();
+    let r = raftctl([
+        "wal",
+        "repair",
+        "--dry-run",
+        &tmp.path().display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("would cut at offset") && r.stdout.contains("\nwould cut: torn tail"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("repaired"), "{}", r.stdout);
+    assert_eq!(std::fs::read(&seg).unwrap(), before);
+    assert!(len > off);
+}
+
+/// Item 29: `wal dump` skipped a `.wal` file whose name etcd ignores without a word.
+#[test]
+fn dump_says_which_wal_files_it_skips() {
+    let (tmp, wal) = wal_with(4, 10, 1 << 20);
+    std::fs::write(wal.join("garbage.wal"), b"x").unwrap();
+    std::fs::write(wal.join("1-x.wal"), b"x").unwrap();
+    let r = raftctl(["wal", "dump", &tmp.path().display().to_string()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let skipped: Vec<&str> = r.stderr.lines().filter(|l| l.contains("skipped")).collect();
+    assert_eq!(skipped.len(), 2, "{}", r.stderr);
+    assert!(
+        skipped
+            .iter()
+            .any(|l| l.contains("garbage.wal") && l.contains("etcd ignores"))
+    );
+    assert!(skipped.iter().any(|l| l.contains("1-x.wal")));
+}
