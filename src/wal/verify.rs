@@ -265,9 +265,15 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
         return Err(e);
     }
     let last_file = files.last().map(|f| f.to_string()).unwrap_or_default();
+    let snap_reports = read_snaps(layout)?;
+    for r in snap_reports.iter().filter(|r| r.ok()) {
+        if let (Some(i), Some(t), Some(cs)) = (r.index, r.term, &r.conf_state) {
+            checker.snap_conf_state(i, t, cs.clone());
+        }
+    }
     let summary = checker.finish(&last_file);
     problems.extend(checker.take_problems());
-    let snaps = snap_checks(layout, &summary, &mut problems)?;
+    let snaps = snap_checks(layout, snap_reports, &summary, &mut problems);
     let opens_from = if layout.single_file {
         None
     } else {
@@ -397,22 +403,32 @@ fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) {
     }
 }
 
-/// Checks every `.snap`, and each against the WAL's snapshot records.
-fn snap_checks(
-    layout: &Layout,
-    s: &LogSummary,
-    problems: &mut Vec<Problem>,
-) -> Result<Vec<SnapReport>> {
+/// Reads every `.snap` beside the WAL (none for a single segment).
+fn read_snaps(layout: &Layout) -> Result<Vec<SnapReport>> {
     if layout.single_file {
         return Ok(Vec::new());
     }
-    let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
     let mut reports = Vec::new();
     for path in layout.snap_files()? {
         let r = snap::inspect(&path).map_err(|e| super::WalError::Damaged {
             path: path.clone(),
             message: e.to_string(),
         })?;
+        reports.push(r);
+    }
+    Ok(reports)
+}
+
+/// Checks every `.snap`, and each against the WAL's snapshot records.
+fn snap_checks(
+    layout: &Layout,
+    read: Vec<SnapReport>,
+    s: &LogSummary,
+    problems: &mut Vec<Problem>,
+) -> Vec<SnapReport> {
+    let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
+    let mut reports = Vec::new();
+    for r in read {
         problems.extend(r.problems.iter().cloned());
         if let (Some(index), Some(cs)) = (r.index, &r.conf_state) {
             let wal_cs = s.snapshot_conf_states.iter().rfind(|(i, _)| *i == index);
@@ -466,7 +482,7 @@ fn snap_checks(
             problems.push(Problem::warning(Kind::MissingSnap, dir, msg).index(Some(i)));
         }
     }
-    Ok(reports)
+    reports
 }
 
 /// Check 22: can etcd open this WAL from the snapshot it would pick?

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use raftctl::proto::raftpb::{ConfChange, Entry, HardState};
 
-use crate::damage::{custom_wal, entry, wal_with};
+use crate::damage::{custom_wal, entry, problems_of, verify, wal_with};
 use crate::util::{raftctl, testdata};
 
 fn etcd_data() -> String {
@@ -275,4 +275,71 @@ fn dump_says_which_wal_files_it_skips() {
             .any(|l| l.contains("garbage.wal") && l.contains("etcd ignores"))
     );
     assert!(skipped.iter().any(|l| l.contains("1-x.wal")));
+}
+
+/// A member that joined by snapshot on etcd 3.4: its WAL starts with a snapshot record that
+/// carries no ConfState, then the entries after it; the membership is in the `.snap` only.
+fn joined_by_snapshot() -> tempfile::TempDir {
+    use raftctl::proto::raftpb::{ConfState, Snapshot, SnapshotMetadata};
+    use raftctl::proto::walpb::WalSnapshot;
+    let tmp = custom_wal(|w| {
+        w.save_snapshot(&WalSnapshot {
+            index: 10,
+            term: 2,
+            ..Default::default()
+        })
+        .unwrap();
+        w.save(
+            &HardState {
+                term: 2,
+                vote: 0,
+                commit: 12,
+            },
+            &[entry(2, 11, 10), conf_change(2, 12, 0, 4, "")],
+        )
+        .unwrap();
+    });
+    let snap = Snapshot {
+        data: Some(b"state".to_vec()),
+        metadata: SnapshotMetadata {
+            conf_state: ConfState {
+                voters: vec![1, 2, 3],
+                ..Default::default()
+            },
+            index: 10,
+            term: 2,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    raftctl::snap::write(&tmp.path().join("member/snap"), &snap).unwrap();
+    tmp
+}
+
+/// Item 23: `wal verify` printed "membership -" for a member that joined by snapshot. The
+/// replay starts from the ConfState of the `.snap` its snapshot record names.
+#[test]
+fn membership_of_a_member_that_joined_by_snapshot() {
+    let tmp = joined_by_snapshot();
+    let (code, v) = verify(tmp.path());
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        v["conf_state"]["voters"],
+        serde_json::json!([1, 2, 3, 4]),
+        "{v:#}"
+    );
+    assert_eq!(v["opens_from"]["index"], 10);
+    let t = raftctl(["wal", "verify", &tmp.path().display().to_string()]);
+    assert!(
+        t.stdout.contains("membership  voters [1,2,3,4]"),
+        "{}",
+        t.stdout
+    );
+    // Without the .snap there is nothing to start from, and verify says so.
+    for f in std::fs::read_dir(tmp.path().join("member/snap")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let (_, v) = verify(tmp.path());
+    assert!(v["conf_state"].is_null(), "{v:#}");
+    problems_of(&v, "missing-snap");
 }
