@@ -205,14 +205,43 @@ impl Tabular for DiffReport {
 #[derive(serde::Serialize)]
 pub struct SnapList {
     pub ok: bool,
+    /// The snap dir looked in (none when one file was named).
+    pub dir: Option<String>,
+    /// The file etcd's `Snapshotter.Load` would pick: the newest (by name) that it can read.
+    pub etcd_loads: Option<String>,
     pub files: Vec<SnapReport>,
     /// For `snap dump`: the application data, decoded where raftctl knows its format.
     #[serde(skip)]
     pub show_data: bool,
 }
 
+/// What a `.snap` file's application data is, for a table cell.
+fn snap_data(r: &SnapReport) -> String {
+    let Some(n) = r.data_len else {
+        return "-".into();
+    };
+    let Some(f) = r.data_format else {
+        return format!("{n} B");
+    };
+    match r.kv.as_ref() {
+        Some(kv) if kv.get("error").is_none() => format!(
+            "{n} B {f}: {} keys, {} B of keys and values",
+            kv["keys"], kv["bytes"]
+        ),
+        Some(kv) => format!("{n} B {f} that does not decode: {}", kv["error"]),
+        None => format!("{n} B {f}"),
+    }
+}
+
 impl Tabular for SnapList {
     fn blocks(&self) -> Vec<Block> {
+        if self.files.is_empty() {
+            let dir = self.dir.as_deref().unwrap_or("here");
+            return vec![Block::Line(format!(
+                "no .snap file in {dir}: a member that has not taken a snapshot yet (etcd starts \
+                 from the WAL alone)"
+            ))];
+        }
         let mut t = table(&["FILE", "SIZE", "TERM", "INDEX", "CRC", "MEMBERSHIP", "DATA"]);
         for r in &self.files {
             let crc = match (r.crc, r.crc_ok) {
@@ -228,11 +257,7 @@ impl Tabular for SnapList {
                 opt(r.index),
                 crc,
                 conf_state(r.conf_state.as_ref()),
-                match (r.data_len, r.data_format) {
-                    (Some(n), Some(f)) => format!("{n} B {f}"),
-                    (Some(n), None) => format!("{n} B"),
-                    _ => "-".into(),
-                },
+                snap_data(r),
             ]);
         }
         let mut v = vec![Block::Table(Box::new(t))];
@@ -247,12 +272,43 @@ impl Tabular for SnapList {
         }
         if self.show_data {
             for r in &self.files {
-                if let (Some(d), Some("etcd-v2-store")) = (&r.data, r.data_format) {
-                    v.push(Block::Line(format!("\n{}: etcd v2 store", r.file)));
-                    v.push(Block::Table(Box::new(crate::snap::v2store::table(d))));
+                match (&r.data, r.data_format, &r.kv) {
+                    (Some(d), Some("etcd-v2-store"), _) => {
+                        v.push(Block::Line(format!("\n{}: etcd v2 store", r.file)));
+                        v.push(Block::Table(Box::new(crate::snap::v2store::table(d))));
+                    }
+                    (_, Some("raftctl-kv"), Some(kv)) => {
+                        v.push(Block::Line(format!("\n{}: raftctl KV", r.file)));
+                        let mut t = table(&["KEY", "VALUE", "SIZE"]);
+                        for k in kv["key_list"].as_array().into_iter().flatten() {
+                            let cell = |v: &serde_json::Value| match v.as_str() {
+                                Some(s) => crate::proto::describe::text(s.as_bytes()),
+                                None => "(binary)".into(),
+                            };
+                            t.add_row(vec![
+                                cell(&k["key"]),
+                                cell(&k["value"]),
+                                k["value_size"].to_string(),
+                            ]);
+                        }
+                        v.push(Block::Table(Box::new(t)));
+                    }
+                    _ => {}
                 }
             }
         }
+        let errors = problems.iter().filter(|p| p.is_error()).count();
+        let warnings = problems.len() - errors;
+        let n = self.files.len();
+        v.push(Block::Line(if self.ok {
+            format!("\nOK: {n} .snap file(s) check out ({warnings} warning(s))")
+        } else {
+            format!("\nFAILED: {errors} error(s), {warnings} warning(s) in {n} .snap file(s)")
+        }));
+        v.push(Block::Line(match &self.etcd_loads {
+            Some(f) => format!("etcd would load {f} (the newest .snap it can read)"),
+            None => "etcd can read none of them: it would start from the WAL alone".into(),
+        }));
         v
     }
 }
