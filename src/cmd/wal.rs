@@ -43,7 +43,7 @@ pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result
         WalCommand::Diff { a, b } => {
             let report = diff::diff(&a, &b)?;
             output::render(&report, format, out)?;
-            Ok(if report.unsafe_divergence() {
+            Ok(if report.problem_found() {
                 Outcome::ProblemFound
             } else {
                 Outcome::Ok

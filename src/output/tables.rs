@@ -150,6 +150,21 @@ impl Tabular for RepairReport {
     }
 }
 
+/// The indexes a side holds: `1 .. 73084, 73305 .. 73400 (after its snapshot at 73304)`.
+fn runs(side: &crate::wal::diff::Side) -> String {
+    if side.runs.is_empty() {
+        return "no entries".into();
+    }
+    side.runs
+        .iter()
+        .map(|r| match r.after_snapshot {
+            Some(s) => format!("{} .. {} (after its snapshot at {s})", r.from, r.to),
+            None => format!("{} .. {}", r.from, r.to),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Tabular for DiffReport {
     fn blocks(&self) -> Vec<Block> {
         let mut t = table(&["", "A", "B"]);
@@ -159,24 +174,55 @@ impl Tabular for DiffReport {
             self.b.path.clone(),
         ]);
         t.add_row(vec![
-            "indexes".into(),
-            format!("{} .. {}", opt(self.a.first_index), opt(self.a.last_index)),
-            format!("{} .. {}", opt(self.b.first_index), opt(self.b.last_index)),
+            "member".into(),
+            format!(
+                "node {} cluster {}",
+                opt(self.a.node_id_hex.as_ref()),
+                opt(self.a.cluster_id_hex.as_ref())
+            ),
+            format!(
+                "node {} cluster {}",
+                opt(self.b.node_id_hex.as_ref()),
+                opt(self.b.cluster_id_hex.as_ref())
+            ),
         ]);
+        t.add_row(vec!["indexes".into(), runs(&self.a), runs(&self.b)]);
         t.add_row(vec![
             "hard state".into(),
             hard_state(self.a.hard_state),
             hard_state(self.b.hard_state),
         ]);
         let mut v = vec![Block::Table(Box::new(t))];
+        for (name, side) in [("A", &self.a), ("B", &self.b)] {
+            if let Some(p) = &side.stopped {
+                let upto = match side.last_index {
+                    Some(i) => format!("after index {i}"),
+                    None => "before any entry".into(),
+                };
+                v.push(Block::Line(format!("{name} stops reading {upto}: {p}")));
+            } else if side.read_failed {
+                v.push(Block::Line(format!(
+                    "{name} does not read cleanly to its end (see `raftctl wal verify`)"
+                )));
+            }
+        }
+        let partial = self.a.read_failed || self.b.read_failed;
         let common = match (self.common_from, self.common_to) {
-            (Some(f), Some(t)) => format!("{f} .. {t}"),
+            (Some(f), Some(t)) => format!("{} common entries in {f} .. {t}", self.common_entries),
             _ => "none".into(),
         };
-        let verdict = match (self.relation, &self.divergence) {
-            (Relation::Identical, _) => format!("identical (common entries {common})"),
-            (Relation::APrefixOfB, _) => format!("A is a prefix of B (common entries {common})"),
-            (Relation::BPrefixOfA, _) => format!("B is a prefix of A (common entries {common})"),
+        let mut verdict = match (self.relation, &self.divergence) {
+            (Relation::DifferentClusters, _) => format!(
+                "different clusters (A {}, B {}): the logs are not copies of one log; nothing \
+                 was compared",
+                opt(self.a.cluster_id_hex.as_ref()),
+                opt(self.b.cluster_id_hex.as_ref())
+            ),
+            (Relation::Identical, _) => format!(
+                "identical: they agree on every index both hold ({common}) and end at the same one"
+            ),
+            (Relation::APrefixOfB, _) => format!("A is a prefix of B ({common})"),
+            (Relation::BPrefixOfA, _) => format!("B is a prefix of A ({common})"),
             (Relation::Disjoint, _) => "no index in common".into(),
             (Relation::Diverged, Some(d)) => format!(
                 "diverge at index {} ({} differs: A term {} {} {} B, B term {} {} {} B){}",
@@ -196,6 +242,19 @@ impl Tabular for DiffReport {
             ),
             (Relation::Diverged, None) => "diverged".into(),
         };
+        let stopped_short = match self.relation {
+            Relation::APrefixOfB => self.a.read_failed.then_some(("A", "B")),
+            Relation::BPrefixOfA => self.b.read_failed.then_some(("B", "A")),
+            _ => None,
+        };
+        if let Some((short, other)) = stopped_short {
+            verdict = format!(
+                "{short} agrees with {other} up to where it stops reading ({common}); the rest \
+                 was not compared"
+            );
+        } else if partial && self.relation != Relation::DifferentClusters {
+            verdict = format!("as far as both read: {verdict}; the rest was not compared");
+        }
         v.push(Block::Line(verdict));
         v
     }

@@ -1,5 +1,6 @@
 //! The log as etcd's ReadAll sees it, streamed: records in order, with entries that a later
-//! write overwrote dropped (or, in raw mode, kept and marked).
+//! write overwrote, or that a snapshot sent by the leader replaced, dropped (or, in raw mode,
+//! kept and marked).
 //!
 //! An entry can be overwritten only while it is above every commit index seen so far, so
 //! entries are held back until a state record commits them (or the WAL ends). Held entries
@@ -204,6 +205,20 @@ impl Queue {
         });
     }
 
+    /// A snapshot record the log does not already hold (beyond its last entry, or of another
+    /// term there) was sent by a leader: raft drops every entry above the commit index when
+    /// it restores one (etcd raft `restore`, raft-rs `RaftLog::restore`), so the held
+    /// entries above `commit` are not the log any more.
+    fn replaced_by_snapshot(&mut self, commit: u64) {
+        for h in self.held.iter_mut().rev() {
+            match h.index {
+                Some(i) if i > commit => h.superseded = true,
+                Some(_) if !h.superseded => break,
+                _ => {}
+            }
+        }
+    }
+
     fn front_releasable(&self, watermark: u64) -> bool {
         self.held.front().is_some_and(|h| match h.index {
             None => true,
@@ -347,6 +362,13 @@ impl LogView {
                         offset: loc.offset,
                     };
                     let decoded = self.checker.record(pos, r.record.rec_type, data);
+                    if let Decoded::Snapshot(s) = &decoded
+                        && s.index > 0
+                        && let Some(last) = before
+                        && (s.index > last || self.checker.term_at(s.index) != Some(s.term))
+                    {
+                        self.q.replaced_by_snapshot(self.checker.max_commit());
+                    }
                     let problems = self.checker.take_problems();
                     let mut stop = false;
                     for p in problems {

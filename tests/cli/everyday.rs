@@ -483,3 +483,202 @@ fn raftctl_kv_snapshots_are_decoded() {
     assert_eq!(kvj["key_list"][1]["key"], "beta");
     assert_eq!(kvj["key_list"][1]["value_size"], 3);
 }
+
+fn run_diff(a: &std::path::Path, b: &std::path::Path) -> (crate::util::Run, serde_json::Value) {
+    let (a, b) = (a.display().to_string(), b.display().to_string());
+    let t = raftctl(["wal", "diff", &a, &b]);
+    let j = raftctl(["-o", "json", "wal", "diff", &a, &b]);
+    assert_eq!(t.code, j.code);
+    (t, j.json())
+}
+
+/// Item 4: a healthy member against one with a flipped byte was "B is a prefix of A", exit
+/// 0 (only the JSON said `read_failed`); two unreadable files were "no index in common", exit
+/// 0. Where a side stops reading and why is said, and the comparison fails.
+#[test]
+fn diff_says_where_a_side_stops_reading() {
+    let tmp = crate::util::copy_tree(&testdata("etcd/a-single-node/data"));
+    let wal = tmp
+        .path()
+        .join("member/wal/0000000000000000-0000000000000000.wal");
+    let mut b = std::fs::read(&wal).unwrap();
+    b[499_161] ^= 0xff;
+    std::fs::write(&wal, b).unwrap();
+    let (t, j) = run_diff(&testdata("etcd/a-single-node/data"), tmp.path());
+    assert_eq!(t.code, 1, "{}", t.stdout);
+    assert!(
+        t.stdout.contains("B stops reading after index 1618: ")
+            && t.stdout.contains("offset 498776"),
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("crc-mismatch"), "{}", t.stdout);
+    assert!(!t.stdout.contains("B is a prefix of A"), "{}", t.stdout);
+    assert_eq!(j["b"]["read_failed"], true);
+    assert_eq!(j["b"]["stopped"]["offset"], 498_776);
+    assert_eq!(j["b"]["stopped"]["kind"], "crc-mismatch");
+
+    let dir = tempfile::tempdir().unwrap();
+    let (p, q) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::write(&p, b"root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    std::fs::write(&q, b"daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n").unwrap();
+    let (t, j) = run_diff(&p, &q);
+    assert_eq!(t.code, 1, "{}", t.stdout);
+    assert_eq!(
+        t.stdout.matches("stops reading before any entry").count(),
+        2,
+        "{}",
+        t.stdout
+    );
+    assert!(t.stdout.contains("not a WAL segment"), "{}", t.stdout);
+    assert_eq!(
+        (
+            j["a"]["read_failed"].as_bool(),
+            j["b"]["read_failed"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+}
+
+/// Item 4: two dirs of different clusters were compared as if they were one log.
+#[test]
+fn diff_of_different_clusters() {
+    let (tmp, _) = wal_with(8, 10, 1 << 20);
+    let (t, j) = run_diff(&testdata("etcd/a-single-node/data"), tmp.path());
+    assert_eq!(t.code, 1, "{}", t.stdout);
+    assert_eq!(j["relation"], "different-clusters");
+    assert!(j["divergence"].is_null());
+    assert!(
+        t.stdout
+            .contains("different clusters (A 7534e8d3f5e54b90, B 1000)"),
+        "{}",
+        t.stdout
+    );
+}
+
+/// The false alarm of item 4, in small numbers: a leader killed holding uncommitted entries
+/// (its log 1..20 with commit 16) restarts, is sent a snapshot at 40 and goes on from there;
+/// the new leader's log has other terms at 17..20 and agrees on everything committed.
+fn leader_killed_then_sent_a_snapshot() -> (tempfile::TempDir, tempfile::TempDir) {
+    use raftctl::proto::walpb::WalSnapshot;
+    let a = custom_wal(|w| {
+        let old: Vec<Entry> = (1..=20).map(|i| entry(2, i, 10)).collect();
+        w.save(
+            &HardState {
+                term: 2,
+                vote: 1,
+                commit: 16,
+            },
+            &old,
+        )
+        .unwrap();
+        w.save_snapshot(&WalSnapshot {
+            index: 40,
+            term: 3,
+            ..Default::default()
+        })
+        .unwrap();
+        let new: Vec<Entry> = (41..=45).map(|i| entry(3, i, 10)).collect();
+        w.save(
+            &HardState {
+                term: 3,
+                vote: 0,
+                commit: 45,
+            },
+            &new,
+        )
+        .unwrap();
+    });
+    let b = custom_wal(|w| {
+        let old: Vec<Entry> = (1..=16).map(|i| entry(2, i, 10)).collect();
+        w.save(
+            &HardState {
+                term: 2,
+                vote: 1,
+                commit: 16,
+            },
+            &old,
+        )
+        .unwrap();
+        let new: Vec<Entry> = (17..=45).map(|i| entry(3, i, 10)).collect();
+        w.save(
+            &HardState {
+                term: 3,
+                vote: 2,
+                commit: 45,
+            },
+            &new,
+        )
+        .unwrap();
+    });
+    (a, b)
+}
+
+/// Item 4: `wal diff` ignored the later snapshot record and called index 17 a committed
+/// divergence (exit 1) while `wal verify` was clean and the members agree. Entries a later
+/// snapshot record replaced are not the log; "identical" says where each side holds entries.
+#[test]
+fn diff_after_a_snapshot_replaced_uncommitted_entries() {
+    let (a, b) = leader_killed_then_sent_a_snapshot();
+    for d in [&a, &b] {
+        let (code, v) = verify(d.path());
+        assert_eq!(code, 0, "{v:#}");
+    }
+    let (t, j) = run_diff(a.path(), b.path());
+    assert_eq!(t.code, 0, "{}", t.stdout);
+    assert!(j["divergence"].is_null(), "{j:#}");
+    assert_eq!(j["relation"], "identical");
+    assert_eq!(j["common_entries"], 21);
+    assert_eq!(j["a"]["runs"][1]["after_snapshot"], 40);
+    assert!(
+        t.stdout
+            .contains("1 .. 16, 41 .. 45 (after its snapshot at 40)"),
+        "{}",
+        t.stdout
+    );
+    assert!(
+        t.stdout.contains(
+            "identical: they agree on every index both hold (21 common entries in 1 .. 45)"
+        ),
+        "{}",
+        t.stdout
+    );
+    // The replaced entries are not in A's log as dump shows it either; --raw keeps them, marked.
+    let dir = a.path().display().to_string();
+    let log: Vec<u64> = raftctl(["-o", "json", "wal", "dump", &dir])
+        .json_lines()
+        .iter()
+        .filter_map(|l| l["index"].as_u64().filter(|_| l["record"] == "entry"))
+        .collect();
+    assert_eq!(log, (1..=16).chain(41..=45).collect::<Vec<_>>());
+    let raw = raftctl(["-o", "json", "wal", "dump", "--raw", &dir]).json_lines();
+    let replaced: Vec<u64> = raw
+        .iter()
+        .filter(|l| l["superseded"] == true)
+        .filter_map(|l| l["index"].as_u64())
+        .collect();
+    assert_eq!(replaced, [17, 18, 19, 20]);
+    // A real committed divergence is still one.
+    let c = custom_wal(|w| {
+        let mut ents: Vec<Entry> = (1..=20).map(|i| entry(2, i, 10)).collect();
+        ents[9] = entry(2, 10, 11);
+        w.save(
+            &HardState {
+                term: 2,
+                vote: 1,
+                commit: 20,
+            },
+            &ents,
+        )
+        .unwrap();
+    });
+    let (t, j) = run_diff(b.path(), c.path());
+    assert_eq!(t.code, 1, "{}", t.stdout);
+    assert_eq!(
+        (
+            j["divergence"]["index"].as_u64(),
+            j["divergence"]["committed"].as_bool()
+        ),
+        (Some(10), Some(true))
+    );
+}
