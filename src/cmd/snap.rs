@@ -44,7 +44,7 @@ pub fn run(c: SnapCommand, format: Format, out: &mut dyn Write) -> anyhow::Resul
         files,
         show_data,
     };
-    output::render(&list, format, out)?;
+    output::render_fit(&list, format, out, &output::Fit::detect(path))?;
     Ok(if ok {
         Outcome::Ok
     } else {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::{Outcome, UsageError};
 use crate::cli::{DecodeArg, DumpArgs, RecordKind, WalCommand};
 use crate::output::dump::DumpWriter;
-use crate::output::{self, Format};
+use crate::output::{self, Fit, Format};
 use crate::proto::describe::Decoder;
 use crate::proto::raftpb::EntryType;
 use crate::snap;
@@ -23,7 +23,7 @@ pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result
             let layout = open(&path)?;
             let report =
                 verify::verify(&layout).with_context(|| format!("verifying {}", path.display()))?;
-            output::render(&report, format, out)?;
+            output::render_fit(&report, format, out, &Fit::detect(&path))?;
             Ok(if report.ok {
                 Outcome::Ok
             } else {
@@ -37,12 +37,16 @@ pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result
         } => {
             let layout = open(&path)?;
             let report = repair::repair(&layout, dry_run, force)?;
-            output::render(&report, format, out)?;
+            output::render_fit(&report, format, out, &Fit::detect(&path))?;
             Ok(Outcome::Ok)
         }
         WalCommand::Diff { a, b } => {
             let report = diff::diff(&a, &b)?;
-            output::render(&report, format, out)?;
+            let fit = Fit {
+                width: output::width(),
+                base: None,
+            };
+            output::render_fit(&report, format, out, &fit)?;
             Ok(if report.problem_found() {
                 Outcome::ProblemFound
             } else {
@@ -97,7 +101,7 @@ fn dump(a: DumpArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Outc
         DecodeArg::Hex => Decoder::Hex,
         DecodeArg::None => Decoder::None,
     };
-    let mut w = DumpWriter::new(out, format, a.raw, decoder);
+    let mut w = DumpWriter::new(out, format, a.raw, decoder).fit(Fit::detect(&a.path));
     let filter = Filter {
         types: a.types,
         from: a.from_index,

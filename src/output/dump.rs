@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::Format;
 use super::tables::hard_state;
+use super::{Fit, Format};
 use crate::proto::describe::{self, Decoder};
 use crate::proto::raftpb::Entry;
 use crate::proto::walpb::Metadata;
@@ -26,6 +26,9 @@ pub struct DumpWriter<W: Write> {
     shown: BTreeMap<&'static str, u64>,
     first_shown: Option<u64>,
     last_shown: Option<u64>,
+    fit: Fit,
+    /// The file of the last raw row, when fitting a width (its path is a heading line).
+    file_shown: Option<String>,
 }
 
 impl<W: Write> DumpWriter<W> {
@@ -40,7 +43,15 @@ impl<W: Write> DumpWriter<W> {
             shown: BTreeMap::new(),
             first_shown: None,
             last_shown: None,
+            fit: Fit::default(),
+            file_shown: None,
         }
+    }
+
+    /// Lays table rows out for `fit` (a width to keep within, paths relative to the argument).
+    pub fn fit(mut self, fit: Fit) -> Self {
+        self.fit = fit;
+        self
     }
 
     pub fn item(&mut self, item: &Item) -> io::Result<()> {
@@ -141,54 +152,84 @@ impl<W: Write> DumpWriter<W> {
     }
 
     fn row(&mut self, item: &Item) -> io::Result<()> {
+        let width = self.fit.width;
         if !self.header_done {
             self.header_done = true;
-            if self.raw {
-                writeln!(
-                    self.w,
+            let header = match (self.raw, width) {
+                (true, None) => format!(
                     "{:<40} {:>10} {:<10} {:<12} {:>10} {:>6} {:<12} {:>7}  DATA",
                     "FILE", "OFFSET", "RECORD", "CRC", "INDEX", "TERM", "TYPE", "SIZE"
-                )?;
-            } else {
-                writeln!(
-                    self.w,
+                ),
+                // Fitting a width, the file is a heading line of its own instead of a column.
+                (true, Some(_)) => format!(
+                    "{:>9} {:<8} {:<12} {:>8} {:>4} {:<12} {:>6}  DATA",
+                    "OFFSET", "RECORD", "CRC", "INDEX", "TERM", "TYPE", "SIZE"
+                ),
+                (false, _) => format!(
                     "{:>10} {:>6} {:<12} {:>7}  DATA",
                     "INDEX", "TERM", "TYPE", "SIZE"
-                )?;
-            }
+                ),
+            };
+            self.line(&header)?;
         }
         let Some((loc, crc, check)) = item.record() else {
             return Ok(());
         };
         let c = self.cells(item);
-        if self.raw {
-            let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+        let line = if self.raw {
             let mut data = c.data;
             if let CrcCheck::Mismatch { .. } = check {
                 data = format!("(stored crc {crc:08x}) {data}");
             }
-            writeln!(
-                self.w,
-                "{file:<40} {:>10} {:<10} {:<12} {:>10} {:>6} {:<12} {:>7}  {data}",
-                loc.offset,
-                c.record,
-                crc_cell(crc, check),
-                c.index,
-                c.term,
-                c.ty,
-                c.size
-            )
+            if width.is_some() {
+                if self.file_shown.as_deref() != Some(&*loc.file) {
+                    self.file_shown = Some(loc.file.to_string());
+                    let heading = format!("{}:", self.fit.path(&loc.file));
+                    self.line(&heading)?;
+                }
+                format!(
+                    "{:>9} {:<8} {:<12} {:>8} {:>4} {:<12} {:>6}  {data}",
+                    loc.offset,
+                    c.record,
+                    crc_cell(crc, check),
+                    c.index,
+                    c.term,
+                    c.ty,
+                    c.size
+                )
+            } else {
+                let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+                format!(
+                    "{file:<40} {:>10} {:<10} {:<12} {:>10} {:>6} {:<12} {:>7}  {data}",
+                    loc.offset,
+                    c.record,
+                    crc_cell(crc, check),
+                    c.index,
+                    c.term,
+                    c.ty,
+                    c.size
+                )
+            }
         } else {
             let ty = if c.record == "entry" {
                 c.ty.to_string()
             } else {
                 format!("({})", c.record)
             };
-            writeln!(
-                self.w,
+            format!(
                 "{:>10} {:>6} {ty:<12} {:>7}  {}",
                 c.index, c.term, c.size, c.data
             )
+        };
+        self.line(&line)
+    }
+
+    /// Writes one line, cut to the width when fitting one (the free-text DATA column is last,
+    /// so it is what the cut takes).
+    fn line(&mut self, line: &str) -> io::Result<()> {
+        match self.fit.width {
+            Some(w) => writeln!(self.w, "{}", super::cut(line.trim_end(), w)),
+            None => writeln!(self.w, "{line}"),
         }
     }
 
@@ -291,7 +332,11 @@ impl<W: Write> DumpWriter<W> {
                 }
             }
             writeln!(self.w)?;
-            for line in super::key_values(rows).lines() {
+            let mut kv = super::key_values(rows);
+            if let Some(w) = self.fit.width {
+                super::fit_table(&mut kv, w, Some(&[1]));
+            }
+            for line in kv.lines() {
                 writeln!(self.w, "{}", line.trim_end())?;
             }
         }

@@ -1,6 +1,6 @@
 //! How each report looks as a table.
 
-use super::{Block, Tabular, key_values, table};
+use super::{Block, Fit, Tabular, key_values, table};
 use crate::proto::raftpb::{ConfState, HardState};
 use crate::snap::SnapReport;
 use crate::wal::diff::{DiffReport, Relation};
@@ -56,8 +56,48 @@ pub fn problems_table(problems: &[Problem]) -> Block {
     Block::Table(Box::new(t))
 }
 
+/// The problems for a width: one heading per file (relative to the argument), then its
+/// problems without the file column, the message last and wrapped.
+pub fn problems_fit(problems: &[Problem], fit: &Fit) -> Vec<Block> {
+    let Some(width) = fit.width else {
+        return vec![problems_table(problems)];
+    };
+    let mut files: Vec<&str> = Vec::new();
+    for p in problems {
+        if !files.contains(&p.file.as_str()) {
+            files.push(&p.file);
+        }
+    }
+    let mut v = Vec::new();
+    for f in files {
+        let shown = if f.is_empty() {
+            "(the log)".to_string()
+        } else {
+            fit.path(f)
+        };
+        v.push(Block::Line(format!("{shown}:")));
+        let mut t = table(&["SEVERITY", "KIND", "OFFSET", "INDEX", "MESSAGE"]);
+        for p in problems.iter().filter(|p| p.file == f) {
+            t.add_row(vec![
+                format!("{:?}", p.severity).to_lowercase(),
+                p.kind.name(),
+                opt(p.offset),
+                opt(p.index),
+                p.message.clone(),
+            ]);
+        }
+        super::fit_table(&mut t, width, Some(&[4]));
+        v.push(Block::Table(Box::new(t)));
+    }
+    v
+}
+
 impl Tabular for VerifyReport {
     fn blocks(&self) -> Vec<Block> {
+        self.blocks_fit(&Fit::default())
+    }
+
+    fn blocks_fit(&self, fit: &Fit) -> Vec<Block> {
         let mut rows = vec![
             (
                 "segments",
@@ -91,18 +131,22 @@ impl Tabular for VerifyReport {
         ];
         if let Some(o) = &self.opens_from {
             let from = match &o.snap_file {
-                Some(f) => format!("snapshot {} (term {}) in {f}", o.index, o.term),
+                Some(f) => format!("snapshot {} (term {}) in {}", o.index, o.term, fit.path(f)),
                 None => "the beginning (no usable snapshot)".into(),
             };
             rows.push(("opens from", from));
         }
         rows.push(("membership", conf_state(self.conf_state.as_ref())));
-        let mut blocks = vec![Block::Table(Box::new(key_values(rows)))];
+        let mut kv = key_values(rows);
+        if let Some(w) = fit.width {
+            super::fit_table(&mut kv, w, Some(&[1]));
+        }
+        let mut blocks = vec![Block::Table(Box::new(kv))];
         let errors = self.problems.iter().filter(|p| p.is_error()).count();
         let warnings = self.problems.len() - errors;
         if !self.problems.is_empty() {
             blocks.push(Block::Line(String::new()));
-            blocks.push(problems_table(&self.problems));
+            blocks.extend(problems_fit(&self.problems, fit));
         }
         let verdict = if self.ok {
             format!("\nOK: the WAL reads cleanly to its end ({warnings} warning(s))")
@@ -294,6 +338,10 @@ fn snap_data(r: &SnapReport) -> String {
 
 impl Tabular for SnapList {
     fn blocks(&self) -> Vec<Block> {
+        self.blocks_fit(&Fit::default())
+    }
+
+    fn blocks_fit(&self, fit: &Fit) -> Vec<Block> {
         if self.files.is_empty() {
             let dir = self.dir.as_deref().unwrap_or("here");
             return vec![Block::Line(format!(
@@ -310,7 +358,7 @@ impl Tabular for SnapList {
                 _ => "-".into(),
             };
             t.add_row(vec![
-                r.file.clone(),
+                fit.path(&r.file),
                 r.size.to_string(),
                 opt(r.term),
                 opt(r.index),
@@ -319,7 +367,16 @@ impl Tabular for SnapList {
                 snap_data(r),
             ]);
         }
-        let mut v = vec![Block::Table(Box::new(t))];
+        let too_wide =
+            |t: &comfy_table::Table, w: usize| t.lines().any(|l| l.trim_end().chars().count() > w);
+        let mut v = match fit.width {
+            Some(w) if too_wide(&t, w) => self
+                .files
+                .iter()
+                .flat_map(|r| snap_card(r, fit, w))
+                .collect(),
+            _ => vec![Block::Table(Box::new(t))],
+        };
         let problems: Vec<Problem> = self
             .files
             .iter()
@@ -327,17 +384,20 @@ impl Tabular for SnapList {
             .collect();
         if !problems.is_empty() {
             v.push(Block::Line(String::new()));
-            v.push(problems_table(&problems));
+            v.extend(problems_fit(&problems, fit));
         }
         if self.show_data {
             for r in &self.files {
                 match (&r.data, r.data_format, &r.kv) {
                     (Some(d), Some("etcd-v2-store"), _) => {
-                        v.push(Block::Line(format!("\n{}: etcd v2 store", r.file)));
+                        v.push(Block::Line(format!(
+                            "\n{}: etcd v2 store",
+                            fit.path(&r.file)
+                        )));
                         v.push(Block::Table(Box::new(crate::snap::v2store::table(d))));
                     }
                     (_, Some("raftctl-kv"), Some(kv)) => {
-                        v.push(Block::Line(format!("\n{}: raftctl KV", r.file)));
+                        v.push(Block::Line(format!("\n{}: raftctl KV", fit.path(&r.file))));
                         let mut t = table(&["KEY", "VALUE", "SIZE"]);
                         for k in kv["key_list"].as_array().into_iter().flatten() {
                             let cell = |v: &serde_json::Value| match v.as_str() {
@@ -365,9 +425,31 @@ impl Tabular for SnapList {
             format!("\nFAILED: {errors} error(s), {warnings} warning(s) in {n} .snap file(s)")
         }));
         v.push(Block::Line(match &self.etcd_loads {
-            Some(f) => format!("etcd would load {f} (the newest .snap it can read)"),
+            Some(f) => format!(
+                "etcd would load {} (the newest .snap it can read)",
+                fit.path(f)
+            ),
             None => "etcd can read none of them: it would start from the WAL alone".into(),
         }));
         v
     }
+}
+
+/// One `.snap` file as a block of name/value lines, for a width its table row does not fit.
+fn snap_card(r: &SnapReport, fit: &Fit, width: usize) -> Vec<Block> {
+    let crc = match (r.crc, r.crc_ok) {
+        (Some(c), Some(true)) => format!("{c:08x} ok"),
+        (Some(c), Some(false)) => format!("{c:08x} BAD"),
+        (Some(c), None) => format!("{c:08x}"),
+        _ => "-".into(),
+    };
+    let mut kv = key_values(vec![
+        ("size", format!("{} bytes", r.size)),
+        ("term, index", format!("{}, {}", opt(r.term), opt(r.index))),
+        ("crc", crc),
+        ("membership", conf_state(r.conf_state.as_ref())),
+        ("data", snap_data(r)),
+    ]);
+    super::fit_table(&mut kv, width, Some(&[1]));
+    vec![Block::Line(fit.path(&r.file)), Block::Table(Box::new(kv))]
 }
