@@ -8,11 +8,11 @@ use anyhow::Context;
 use super::{Outcome, UsageError};
 use crate::cli::{DecodeArg, DumpArgs, RecordKind, WalCommand};
 use crate::output::dump::DumpWriter;
-use crate::output::{self, Format};
+use crate::output::{self, Fit, Format};
 use crate::proto::describe::Decoder;
 use crate::proto::raftpb::EntryType;
 use crate::snap;
-use crate::wal::layout::{Layout, Segment};
+use crate::wal::layout::{Layout, LeftoverKind, Segment};
 use crate::wal::view::{Item, LogView, ViewOptions};
 use crate::wal::{diff, repair, verify};
 
@@ -23,7 +23,7 @@ pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result
             let layout = open(&path)?;
             let report =
                 verify::verify(&layout).with_context(|| format!("verifying {}", path.display()))?;
-            output::render(&report, format, out)?;
+            output::render_fit(&report, format, out, &Fit::detect(&path))?;
             Ok(if report.ok {
                 Outcome::Ok
             } else {
@@ -37,13 +37,17 @@ pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result
         } => {
             let layout = open(&path)?;
             let report = repair::repair(&layout, dry_run, force)?;
-            output::render(&report, format, out)?;
+            output::render_fit(&report, format, out, &Fit::detect(&path))?;
             Ok(Outcome::Ok)
         }
         WalCommand::Diff { a, b } => {
             let report = diff::diff(&a, &b)?;
-            output::render(&report, format, out)?;
-            Ok(if report.unsafe_divergence() {
+            let fit = Fit {
+                width: output::width(),
+                base: None,
+            };
+            output::render_fit(&report, format, out, &fit)?;
+            Ok(if report.problem_found() {
                 Outcome::ProblemFound
             } else {
                 Outcome::Ok
@@ -62,7 +66,24 @@ fn dump(a: DumpArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Outc
     {
         return Err(UsageError(format!("--from-index {f} is above --to-index {t}")).into());
     }
+    if a.types.contains(&RecordKind::Crc) && !a.raw {
+        // Only a raw dump lists crc records; without it the filter would silently show nothing.
+        return Err(UsageError(
+            "--type crc needs --raw (crc records are physical records, listed only by a raw dump)"
+                .into(),
+        )
+        .into());
+    }
     let layout = open(&a.path)?;
+    for l in &layout.leftovers {
+        if l.kind == LeftoverKind::BadSegmentName {
+            output::diagnostic(&format!(
+                "{}: skipped: the name is not <seq>-<index>.wal, so etcd ignores this file and \
+                 every record in it",
+                l.path.display()
+            ));
+        }
+    }
     let (segments, start_index) = if a.from_snap {
         from_snap(&layout)?
     } else {
@@ -80,7 +101,7 @@ fn dump(a: DumpArgs, format: Format, out: &mut dyn Write) -> anyhow::Result<Outc
         DecodeArg::Hex => Decoder::Hex,
         DecodeArg::None => Decoder::None,
     };
-    let mut w = DumpWriter::new(out, format, a.raw, decoder);
+    let mut w = DumpWriter::new(out, format, a.raw, decoder).fit(Fit::detect(&a.path));
     let filter = Filter {
         types: a.types,
         from: a.from_index,

@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::Format;
 use super::tables::hard_state;
+use super::{Fit, Format};
 use crate::proto::describe::{self, Decoder};
 use crate::proto::raftpb::Entry;
 use crate::proto::walpb::Metadata;
-use crate::wal::check::{Loc, LogSummary};
+use crate::wal::check::LogSummary;
+use crate::wal::scan::CrcCheck;
 use crate::wal::view::Item;
 
 pub struct DumpWriter<W: Write> {
@@ -25,6 +26,9 @@ pub struct DumpWriter<W: Write> {
     shown: BTreeMap<&'static str, u64>,
     first_shown: Option<u64>,
     last_shown: Option<u64>,
+    fit: Fit,
+    /// The file of the last raw row, when fitting a width (its path is a heading line).
+    file_shown: Option<String>,
 }
 
 impl<W: Write> DumpWriter<W> {
@@ -39,7 +43,15 @@ impl<W: Write> DumpWriter<W> {
             shown: BTreeMap::new(),
             first_shown: None,
             last_shown: None,
+            fit: Fit::default(),
+            file_shown: None,
         }
+    }
+
+    /// Lays table rows out for `fit` (a width to keep within, paths relative to the argument).
+    pub fn fit(mut self, fit: Fit) -> Self {
+        self.fit = fit;
+        self
     }
 
     pub fn item(&mut self, item: &Item) -> io::Result<()> {
@@ -65,14 +77,10 @@ impl<W: Write> DumpWriter<W> {
     }
 
     fn json(&mut self, item: &Item) -> io::Result<()> {
-        let (name, loc, crc) = match item {
-            Item::Metadata { loc, crc, .. } => ("metadata", loc, *crc),
-            Item::Entry { loc, crc, .. } => ("entry", loc, *crc),
-            Item::HardState { loc, crc, .. } => ("hard_state", loc, *crc),
-            Item::Snapshot { loc, crc, .. } => ("snapshot", loc, *crc),
-            Item::Crc { loc, crc } => ("crc", loc, *crc),
-            Item::Problem(_) => return Ok(()),
+        let Some((loc, crc, check)) = item.record() else {
+            return Ok(());
         };
+        let name = record_name(item);
         let w = &mut self.w;
         w.write_all(b"{\"record\":\"")?;
         w.write_all(name.as_bytes())?;
@@ -81,6 +89,13 @@ impl<W: Write> DumpWriter<W> {
             w.write_all(b",\"file\":")?;
             serde_json::to_writer(&mut *w, &*loc.file)?;
             write!(w, ",\"offset\":{},\"crc\":{}", loc.offset, crc)?;
+            match check {
+                CrcCheck::Ok => w.write_all(b",\"crc_ok\":true")?,
+                CrcCheck::Unchecked => w.write_all(b",\"crc_ok\":null")?,
+                CrcCheck::Mismatch { expected } => {
+                    write!(w, ",\"crc_ok\":false,\"crc_computed\":{expected}")?
+                }
+            }
         }
         match item {
             Item::Metadata { data, .. } => {
@@ -90,7 +105,8 @@ impl<W: Write> DumpWriter<W> {
                 if let Ok(m) = Metadata::decode(data) {
                     write!(
                         w,
-                        ",\"node_id\":\"{:x}\",\"cluster_id\":\"{:x}\"",
+                        ",\"node_id\":{0},\"node_id_hex\":\"{0:x}\",\"cluster_id\":{1},\
+                         \"cluster_id_hex\":\"{1:x}\"",
                         m.node_id, m.cluster_id
                     )?;
                 }
@@ -119,8 +135,8 @@ impl<W: Write> DumpWriter<W> {
             Item::HardState { hs, .. } => {
                 write!(
                     w,
-                    ",\"term\":{},\"vote\":{},\"commit\":{}",
-                    hs.term, hs.vote, hs.commit
+                    ",\"term\":{},\"vote\":{},\"vote_hex\":\"{:x}\",\"commit\":{}",
+                    hs.term, hs.vote, hs.vote, hs.commit
                 )?;
             }
             Item::Snapshot { snap, .. } => {
@@ -136,38 +152,100 @@ impl<W: Write> DumpWriter<W> {
     }
 
     fn row(&mut self, item: &Item) -> io::Result<()> {
+        let width = self.fit.width;
         if !self.header_done {
             self.header_done = true;
-            if self.raw {
-                writeln!(
-                    self.w,
-                    "{:<40} {:>10} {:<10} {:>8}  {:>10} {:>6} {:<12} {:>7}  DATA",
+            let header = match (self.raw, width) {
+                (true, None) => format!(
+                    "{:<40} {:>10} {:<10} {:<12} {:>10} {:>6} {:<12} {:>7}  DATA",
                     "FILE", "OFFSET", "RECORD", "CRC", "INDEX", "TERM", "TYPE", "SIZE"
-                )?;
-            } else {
-                writeln!(
-                    self.w,
+                ),
+                // Fitting a width, the file is a heading line of its own instead of a column.
+                (true, Some(_)) => format!(
+                    "{:>9} {:<8} {:<12} {:>8} {:>4} {:<12} {:>6}  DATA",
+                    "OFFSET", "RECORD", "CRC", "INDEX", "TERM", "TYPE", "SIZE"
+                ),
+                (false, _) => format!(
                     "{:>10} {:>6} {:<12} {:>7}  DATA",
                     "INDEX", "TERM", "TYPE", "SIZE"
-                )?;
-            }
+                ),
+            };
+            self.line(&header)?;
         }
-        let (loc, crc, record, index, term, ty, size, data): (
-            &Loc,
-            u32,
-            &str,
-            String,
-            String,
-            &str,
-            String,
-            String,
-        ) = match item {
-            Item::Problem(_) => return Ok(()),
+        let Some((loc, crc, check)) = item.record() else {
+            return Ok(());
+        };
+        let c = self.cells(item);
+        let line = if self.raw {
+            let mut data = c.data;
+            if let CrcCheck::Mismatch { .. } = check {
+                data = format!("(stored crc {crc:08x}) {data}");
+            }
+            if width.is_some() {
+                if self.file_shown.as_deref() != Some(&*loc.file) {
+                    self.file_shown = Some(loc.file.to_string());
+                    let heading = format!("{}:", self.fit.path(&loc.file));
+                    self.line(&heading)?;
+                }
+                format!(
+                    "{:>9} {:<8} {:<12} {:>8} {:>4} {:<12} {:>6}  {data}",
+                    loc.offset,
+                    c.record,
+                    crc_cell(crc, check),
+                    c.index,
+                    c.term,
+                    c.ty,
+                    c.size
+                )
+            } else {
+                let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
+                format!(
+                    "{file:<40} {:>10} {:<10} {:<12} {:>10} {:>6} {:<12} {:>7}  {data}",
+                    loc.offset,
+                    c.record,
+                    crc_cell(crc, check),
+                    c.index,
+                    c.term,
+                    c.ty,
+                    c.size
+                )
+            }
+        } else {
+            let ty = if c.record == "entry" {
+                c.ty.to_string()
+            } else {
+                format!("({})", c.record)
+            };
+            format!(
+                "{:>10} {:>6} {ty:<12} {:>7}  {}",
+                c.index, c.term, c.size, c.data
+            )
+        };
+        self.line(&line)
+    }
+
+    /// Writes one line, cut to the width when fitting one (the free-text DATA column is last,
+    /// so it is what the cut takes).
+    fn line(&mut self, line: &str) -> io::Result<()> {
+        match self.fit.width {
+            Some(w) => writeln!(self.w, "{}", super::cut(line.trim_end(), w)),
+            None => writeln!(self.w, "{line}"),
+        }
+    }
+
+    /// The table cells of a record.
+    fn cells(&self, item: &Item) -> Cells {
+        let blank = |record: &'static str, data: String| Cells {
+            record,
+            index: String::new(),
+            term: String::new(),
+            ty: "",
+            size: String::new(),
+            data,
+        };
+        match item {
             Item::Entry {
-                loc,
-                crc,
-                entry,
-                superseded,
+                entry, superseded, ..
             } => {
                 let mut d = self.describe(entry);
                 if *superseded {
@@ -177,82 +255,35 @@ impl<W: Write> DumpWriter<W> {
                     Some(k) => k.name().trim_start_matches("Entry"),
                     None => "?",
                 };
-                (
-                    loc,
-                    *crc,
-                    "entry",
-                    entry.index.to_string(),
-                    entry.term.to_string(),
+                Cells {
+                    record: "entry",
+                    index: entry.index.to_string(),
+                    term: entry.term.to_string(),
                     ty,
-                    entry.data().len().to_string(),
-                    d,
-                )
+                    size: entry.data().len().to_string(),
+                    data: d,
+                }
             }
-            Item::Metadata { loc, crc, data } => {
+            Item::Metadata { data, .. } => {
                 let d = match Metadata::decode(data) {
                     Ok(m) => format!("node {:x} cluster {:x}", m.node_id, m.cluster_id),
                     Err(_) => describe::hex(data, 32),
                 };
-                (
-                    loc,
-                    *crc,
-                    "metadata",
-                    String::new(),
-                    String::new(),
-                    "",
-                    data.len().to_string(),
-                    d,
-                )
+                Cells {
+                    size: data.len().to_string(),
+                    ..blank("metadata", d)
+                }
             }
-            Item::HardState { loc, crc, hs } => (
-                loc,
-                *crc,
-                "state",
-                String::new(),
-                String::new(),
-                "",
-                String::new(),
-                hard_state(Some(*hs)),
-            ),
-            Item::Snapshot { loc, crc, snap } => {
-                let d = format!("snapshot at {} (term {})", snap.index, snap.term);
-                (
-                    loc,
-                    *crc,
+            Item::HardState { hs, .. } => blank("state", hard_state(Some(*hs))),
+            Item::Snapshot { snap, .. } => Cells {
+                index: snap.index.to_string(),
+                term: snap.term.to_string(),
+                ..blank(
                     "snapshot",
-                    snap.index.to_string(),
-                    snap.term.to_string(),
-                    "",
-                    String::new(),
-                    d,
+                    format!("snapshot at {} (term {})", snap.index, snap.term),
                 )
-            }
-            Item::Crc { loc, crc } => (
-                loc,
-                *crc,
-                "crc",
-                String::new(),
-                String::new(),
-                "",
-                String::new(),
-                String::new(),
-            ),
-        };
-        if self.raw {
-            let file = loc.file.rsplit('/').next().unwrap_or(&loc.file);
-            writeln!(
-                self.w,
-                "{file:<40} {:>10} {record:<10} {crc:08x}  {index:>10} {term:>6} {ty:<12} {size:>7}  {data}",
-                loc.offset
-            )
-        } else if record == "entry" {
-            writeln!(self.w, "{index:>10} {term:>6} {ty:<12} {size:>7}  {data}")
-        } else {
-            writeln!(
-                self.w,
-                "{index:>10} {term:>6} {:<12} {size:>7}  {data}",
-                format!("({record})")
-            )
+            },
+            Item::Crc { .. } | Item::Problem(_) => blank("crc", String::new()),
         }
     }
 
@@ -296,12 +327,16 @@ impl<W: Write> DumpWriter<W> {
                     rows.push(("terms", format!("{lo} .. {hi}")));
                 }
                 rows.push(("hard state", hard_state(s.hard_state)));
-                if let (Some(n), Some(c)) = (&s.node_id, &s.cluster_id) {
-                    rows.push(("member", format!("node {n} cluster {c}")));
+                if let (Some(n), Some(c)) = (s.node_id, s.cluster_id) {
+                    rows.push(("member", format!("node {n:x} cluster {c:x}")));
                 }
             }
             writeln!(self.w)?;
-            for line in super::key_values(rows).lines() {
+            let mut kv = super::key_values(rows);
+            if let Some(w) = self.fit.width {
+                super::fit_table(&mut kv, w, Some(&[1]));
+            }
+            for line in kv.lines() {
                 writeln!(self.w, "{}", line.trim_end())?;
             }
         }
@@ -315,4 +350,33 @@ fn write_b64<W: Write>(w: &mut W, buf: &mut Vec<u8>, data: &[u8]) -> io::Result<
     buf.resize(engine.encoded_length(data.len()), 0);
     let out = engine.encode(data, base64_simd::Out::from_slice(buf));
     w.write_all(out)
+}
+
+/// The `"record"` name of an item.
+fn record_name(item: &Item) -> &'static str {
+    match item {
+        Item::Metadata { .. } => "metadata",
+        Item::Entry { .. } => "entry",
+        Item::HardState { .. } => "hard_state",
+        Item::Snapshot { .. } => "snapshot",
+        Item::Crc { .. } | Item::Problem(_) => "crc",
+    }
+}
+
+/// The CRC cell of a raw row: the stored CRC, or BAD and the CRC its data has.
+fn crc_cell(crc: u32, check: CrcCheck) -> String {
+    match check {
+        CrcCheck::Mismatch { expected } => format!("BAD {expected:08x}"),
+        CrcCheck::Ok | CrcCheck::Unchecked => format!("{crc:08x}"),
+    }
+}
+
+/// One row of `wal dump`'s table.
+struct Cells {
+    record: &'static str,
+    index: String,
+    term: String,
+    ty: &'static str,
+    size: String,
+    data: String,
 }

@@ -64,31 +64,53 @@ pub fn describe(
 }
 
 fn normal(data: &[u8], decoder: Decoder) -> Option<Described> {
+    let ours = Command::from_entry_data(data);
     if matches!(decoder, Decoder::Auto | Decoder::Raftctl) {
-        match Command::from_entry_data(data) {
+        match ours {
             Some(Ok(c)) => return Some(raftctl(&c)),
             Some(Err(e)) => {
                 let msg = format!("raftctl command that does not decode: {e}");
                 return Some(Described::new(msg.clone(), json!({ "error": msg })));
             }
-            None if decoder == Decoder::Raftctl => return None,
+            None if decoder == Decoder::Raftctl => {
+                let what = match etcd_request(data) {
+                    Some((v, _)) => format!("an etcd {v} request; try --decode etcd"),
+                    None => "nor an etcd request".into(),
+                };
+                return Some(not_decoded(format!("not a raftctl command ({what})")));
+            }
             None => {}
         }
     }
+    if decoder == Decoder::Etcd && ours.is_some() {
+        return Some(not_decoded(
+            "not an etcd request (a raftctl command; try --decode raftctl)".into(),
+        ));
+    }
+    etcd_request(data).map(|(_, d)| d)
+}
+
+/// etcd's v3 (InternalRaftRequest) or v2 (Request) reading of entry data, and which it was.
+fn etcd_request(data: &[u8]) -> Option<(&'static str, Described)> {
     if let Ok(r) = InternalRaftRequest::decode(data) {
         if let Some(v2) = &r.v2 {
-            return Some(v2_request(v2));
+            return Some(("v2", v2_request(v2)));
         }
         if let Some(d) = v3_request(&r) {
-            return Some(d);
+            return Some(("v3", d));
         }
     }
     if let Ok(r) = etcd::Request::decode(data)
         && r.method.is_some()
     {
-        return Some(v2_request(&r));
+        return Some(("v2", v2_request(&r)));
     }
     None
+}
+
+/// Data the chosen decoder does not read, said as such (instead of an empty cell).
+fn not_decoded(why: String) -> Described {
+    Described::new(why.clone(), json!({ "not_decoded": why }))
 }
 
 fn raftctl(c: &Command) -> Described {
@@ -119,14 +141,18 @@ fn conf_change(data: &[u8]) -> Described {
             let t = change_type(cc.change_type);
             let ctx = cc.context.as_deref().unwrap_or(&[]);
             let mut summary = format!("{t} {:x}", cc.node_id);
-            if !ctx.is_empty() {
-                summary.push_str(&format!(" {}", text(ctx)));
+            let member = member_context(ctx);
+            match &member {
+                Some((s, _)) => summary.push_str(&format!(" {s}")),
+                None if !ctx.is_empty() => summary.push_str(&format!(" {}", text(ctx))),
+                None => {}
             }
-            Described::new(
-                summary,
-                json!({"conf_change": {"id": cc.id, "type": t, "node_id": cc.node_id,
-                       "node_id_hex": format!("{:x}", cc.node_id), "context": bytes_json(ctx)}}),
-            )
+            let mut j = json!({"id": cc.id, "type": t, "node_id": cc.node_id,
+                   "node_id_hex": format!("{:x}", cc.node_id), "context": bytes_json(ctx)});
+            if let (Some((_, m)), Value::Object(o)) = (member, &mut j) {
+                o.insert("member".into(), m);
+            }
+            Described::new(summary, json!({ "conf_change": j }))
         }
         Err(e) => bad("ConfChange", e),
     }
@@ -148,7 +174,10 @@ fn conf_change_v2(data: &[u8]) -> Described {
             let changes: Vec<Value> = cc
                 .changes
                 .iter()
-                .map(|c| json!({"type": change_type(c.change_type), "node_id": c.node_id}))
+                .map(|c| {
+                    json!({"type": change_type(c.change_type), "node_id": c.node_id,
+                           "node_id_hex": format!("{:x}", c.node_id)})
+                })
                 .collect();
             let joint = cc.transition != 0 || cc.changes.len() > 1;
             let how = if joint {
@@ -165,6 +194,54 @@ fn conf_change_v2(data: &[u8]) -> Described {
         }
         Err(e) => bad("ConfChangeV2", e),
     }
+}
+
+/// The member a conf change's context describes: etcd's member JSON (`membership.Member`, or
+/// `ConfigChangeContext`, which adds `isPromote`; etcd-io/etcd
+/// etcdserver/api/membership/cluster.go) or raftctl's `{"peer","api"}`. A summary (name, peer
+/// URLs, learner and promote flags) and the fields as JSON.
+fn member_context(ctx: &[u8]) -> Option<(String, Value)> {
+    let v: Value = serde_json::from_slice(ctx).ok()?;
+    let o = v.as_object()?;
+    let strs = |k: &str| -> Vec<String> {
+        o.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let flag = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
+    if o.contains_key("peerURLs") {
+        let name = o.get("name").and_then(Value::as_str).unwrap_or_default();
+        let peers = strs("peerURLs");
+        let (learner, promote) = (flag("isLearner"), flag("isPromote"));
+        let mut parts: Vec<String> = Vec::new();
+        if !name.is_empty() {
+            parts.push(name.to_string());
+        }
+        parts.push(peers.join(","));
+        if learner {
+            parts.push("(learner)".into());
+        }
+        if promote {
+            parts.push("(promote)".into());
+        }
+        let id = o.get("id").and_then(Value::as_u64);
+        let j = json!({"id": id, "id_hex": id.map(|i| format!("{i:x}")), "name": name,
+                       "peer_urls": peers, "client_urls": strs("clientURLs"),
+                       "is_learner": learner, "is_promote": promote});
+        return Some((parts.join(" "), j));
+    }
+    let peer = o.get("peer").and_then(Value::as_str)?;
+    let api = o.get("api").and_then(Value::as_str).unwrap_or_default();
+    let mut s = format!("peer {peer}");
+    if !api.is_empty() {
+        s.push_str(&format!(" api {api}"));
+    }
+    Some((s, json!({"peer": peer, "api": api})))
 }
 
 fn bad(what: &str, e: impl std::fmt::Display) -> Described {
@@ -264,7 +341,8 @@ fn v3_request(r: &InternalRaftRequest) -> Option<Described> {
             .unwrap_or("?");
         (
             format!("alarm {action} {alarm} on {:x}", a.member_id),
-            json!({"alarm": {"action": action, "alarm": alarm, "member_id": a.member_id}}),
+            json!({"alarm": {"action": action, "alarm": alarm, "member_id": a.member_id,
+                             "member_id_hex": format!("{:x}", a.member_id)}}),
         )
     } else {
         auth_request(r)?
@@ -435,12 +513,17 @@ pub fn bytes_json(b: &[u8]) -> Value {
     }
 }
 
-/// A byte string for a table cell: quoted-escaped text, cut at 40 characters.
+/// A byte string for a table cell: control characters escaped, cut at 40 characters.
 pub fn text(b: &[u8]) -> String {
+    escaped(b, false)
+}
+
+/// `text`, with quotes and backslashes escaped too when it goes between quotes.
+fn escaped(b: &[u8], in_quotes: bool) -> String {
     let s = String::from_utf8_lossy(b);
     let mut out = String::new();
     for c in s.chars().take(40) {
-        if c.is_control() {
+        if c.is_control() || (in_quotes && (c == '"' || c == '\\')) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -452,11 +535,14 @@ pub fn text(b: &[u8]) -> String {
     out
 }
 
+/// A value in quotes, with the quotes and backslashes inside it escaped, cut at 40
+/// characters.
 fn value_preview(v: &[u8]) -> String {
+    let t = escaped(v, true);
     if v.len() > 40 {
-        format!("\"{}\" ({} B)", text(v), v.len())
+        format!("\"{t}\" ({} B)", v.len())
     } else {
-        format!("\"{}\"", text(v))
+        format!("\"{t}\"")
     }
 }
 
@@ -486,6 +572,28 @@ mod tests {
     fn empty_normal_entry() {
         let d = describe(Some(EntryType::EntryNormal), None, Decoder::Auto).unwrap();
         assert_eq!(d.json, json!({"empty": true}));
+    }
+
+    #[test]
+    fn etcd_member_contexts_are_decoded() {
+        let ctx = br#"{"id":2429146036313797203,"peerURLs":["http://127.0.0.1:22380"],"name":"m4","isPromote":true}"#;
+        let (s, j) = member_context(ctx).unwrap();
+        assert_eq!(s, "m4 http://127.0.0.1:22380 (promote)");
+        assert_eq!(j["is_promote"], true);
+        assert_eq!(j["id"], 2429146036313797203u64);
+        let (s, _) =
+            member_context(br#"{"id":5,"peerURLs":["http://a:1","http://b:2"],"isLearner":true}"#)
+                .unwrap();
+        assert_eq!(s, "http://a:1,http://b:2 (learner)");
+        let (s, _) = member_context(br#"{"peer":"127.0.0.1:7101","api":""}"#).unwrap();
+        assert_eq!(s, "peer 127.0.0.1:7101");
+        assert!(member_context(b"not json").is_none());
+    }
+
+    #[test]
+    fn values_escape_inner_quotes() {
+        assert_eq!(value_preview(br#"{"a":"b\c"}"#), r#""{\"a\":\"b\\c\"}""#);
+        assert_eq!(value_preview(b"x\ny"), r#""x\ny""#);
     }
 
     #[test]

@@ -56,6 +56,12 @@ pub struct SnapReport {
     /// The application data parsed, for `snap dump` (etcd's v2 store is JSON).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub v2_store: Option<serde_json::Value>,
+    /// raftctl's own KV snapshot, decoded (filled in by the command, which knows the KV).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kv: Option<serde_json::Value>,
+    /// etcd's `snap.Read` accepts the file (it checks the CRC and the protobuf, not the name
+    /// nor the index): one `Snapshotter.Load` may pick.
+    pub etcd_reads: bool,
     pub problems: Vec<Problem>,
 }
 
@@ -94,6 +100,8 @@ pub fn inspect(path: &Path) -> Result<SnapReport> {
         data_format: None,
         data: None,
         v2_store: None,
+        kv: None,
+        etcd_reads: false,
         problems: Vec::new(),
     };
     let err = |kind: Kind, msg: String| Problem::error(kind, &file, msg);
@@ -154,6 +162,7 @@ pub fn inspect(path: &Path) -> Result<SnapReport> {
             return Ok(r);
         }
     };
+    r.etcd_reads = true;
     let m = &snap.metadata;
     r.term = Some(m.term);
     r.index = Some(m.index);
@@ -222,28 +231,41 @@ pub fn write(dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
 
 /// Every `.snap` in a snap dir (or the one file named), sorted by name.
 pub fn list(path: &Path) -> Result<Vec<PathBuf>> {
+    Ok(locate(path)?.1)
+}
+
+/// The snap dir behind a PATH (none when it names one file) and its `.snap` files, sorted by
+/// name. A data dir's or member dir's snap dir may be empty: a member that has not taken a
+/// snapshot yet has none. A file not named `*.snap` is refused: etcd lists only those.
+pub fn locate(path: &Path) -> Result<(Option<PathBuf>, Vec<PathBuf>)> {
     let meta = fs::metadata(path).map_err(io_at(path))?;
     if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+        if path.extension().is_none_or(|e| e != "snap") {
+            return Err(SnapError::Invalid {
+                path: path.to_path_buf(),
+                message: "not a .snap file (etcd reads only files named *.snap in its snap \
+                          dir)"
+                    .into(),
+            });
+        }
+        return Ok((None, vec![path.to_path_buf()]));
     }
-    let dir = [
-        path.join("member/snap"),
-        path.join("snap"),
-        path.to_path_buf(),
-    ]
-    .into_iter()
-    .find(|d| d.is_dir() && has_snaps(d))
-    .ok_or_else(|| SnapError::Invalid {
-        path: path.to_path_buf(),
-        message: "no .snap file here (expected a data dir, a snap dir or a .snap file)".into(),
-    })?;
+    let named_snap = path.file_name().is_some_and(|n| n == "snap");
+    let dir = [path.join("member/snap"), path.join("snap")]
+        .into_iter()
+        .find(|d| d.is_dir())
+        .or_else(|| (has_snaps(path) || named_snap).then(|| path.to_path_buf()))
+        .ok_or_else(|| SnapError::Invalid {
+            path: path.to_path_buf(),
+            message: "no .snap file here (expected a data dir, a snap dir or a .snap file)".into(),
+        })?;
     let mut v: Vec<PathBuf> = fs::read_dir(&dir)
         .map_err(io_at(&dir))?
         .filter_map(|de| de.ok().map(|d| d.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "snap"))
         .collect();
     v.sort();
-    Ok(v)
+    Ok((Some(dir), v))
 }
 
 fn has_snaps(dir: &Path) -> bool {

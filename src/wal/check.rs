@@ -54,8 +54,8 @@ pub struct LogSummary {
     pub first_index: Option<u64>,
     pub last_index: Option<u64>,
     pub hard_state: Option<HardState>,
-    pub node_id: Option<String>,
-    pub cluster_id: Option<String>,
+    pub node_id: Option<u64>,
+    pub cluster_id: Option<u64>,
     /// (index, term) of every snapshot record, in order.
     pub snapshots: Vec<(u64, u64)>,
     /// The ConfState of each snapshot record that carries one (etcd 3.5+), by index.
@@ -118,11 +118,20 @@ pub struct Checker {
     confs: Vec<PendingConf>,
     conf_overflow: bool,
     base_conf: Option<(u64, ConfState)>,
+    /// (index, term, ConfState) of readable `.snap` files, for a replay that starts at a
+    /// snapshot record without a ConfState of its own (etcd 3.4 writes none).
+    snap_confs: Vec<(u64, u64, ConfState)>,
 }
 
 impl Checker {
     pub fn new() -> Checker {
         Checker::default()
+    }
+
+    /// A readable `.snap` file's membership: the replay may start from it when a snapshot
+    /// record names it (index and term) and carries no ConfState itself.
+    pub fn snap_conf_state(&mut self, index: u64, term: u64, cs: ConfState) {
+        self.snap_confs.push((index, term, cs));
     }
 
     /// Problems found since the last call.
@@ -253,8 +262,8 @@ impl Checker {
         match &self.metadata {
             None => {
                 if let Ok(m) = Metadata::decode(data) {
-                    self.summary.node_id = Some(format!("{:x}", m.node_id));
-                    self.summary.cluster_id = Some(format!("{:x}", m.cluster_id));
+                    self.summary.node_id = Some(m.node_id);
+                    self.summary.cluster_id = Some(m.cluster_id);
                 }
                 self.metadata = Some(data.to_vec());
             }
@@ -558,21 +567,22 @@ impl Checker {
                 self.push(Problem::warning(Kind::SnapshotNoConfState, last_file, msg));
             }
         }
-        for (k, v) in self.type_counts() {
+        // The summary was moved out above: count against its total, not the emptied one.
+        for (k, v) in self.type_counts(s.entries) {
             s.entry_types.insert(k, v);
         }
-        s.conf_state = self.replay_conf(s.first_index, hs_commit(self.hs));
+        s.conf_state = self.replay_conf(s.first_index, hs_commit(self.hs), &s.snapshots);
         s
     }
 
-    fn type_counts(&self) -> Vec<(&'static str, u64)> {
+    fn type_counts(&self, entries: u64) -> Vec<(&'static str, u64)> {
         let conf1 = self
             .confs
             .iter()
             .filter(|c| matches!(c.change, ConfOp::V1(_)))
             .count() as u64;
         let conf2 = self.confs.len() as u64 - conf1;
-        let normal = self.summary.entries.saturating_sub(conf1 + conf2);
+        let normal = entries.saturating_sub(conf1 + conf2);
         let mut v = vec![(EntryType::EntryNormal.name(), normal)];
         if conf1 > 0 {
             v.push((EntryType::EntryConfChange.name(), conf1));
@@ -583,13 +593,31 @@ impl Checker {
         v
     }
 
-    /// Membership at the commit index: the base ConfState (a snapshot record's, or empty when
-    /// the log starts at index 1) with every committed conf change applied in order.
-    fn replay_conf(&mut self, first: Option<u64>, commit: u64) -> Option<ConfState> {
+    /// Membership at the commit index: the base ConfState with every committed conf change
+    /// after it applied in order. The base is the newest of a snapshot record's own ConfState
+    /// and that of a `.snap` file a snapshot record at or below the commit names (a member
+    /// that joined by snapshot on etcd 3.4 has only the latter), or the empty one when the log
+    /// starts at index 1.
+    fn replay_conf(
+        &mut self,
+        first: Option<u64>,
+        commit: u64,
+        records: &[(u64, u64)],
+    ) -> Option<ConfState> {
         if self.conf_overflow {
             return None;
         }
-        let (base_index, mut cs) = match self.base_conf.take() {
+        let from_snap = std::mem::take(&mut self.snap_confs)
+            .into_iter()
+            .filter(|(i, t, _)| *i <= commit && records.contains(&(*i, *t)))
+            .max_by_key(|(i, _, _)| *i)
+            .map(|(i, _, cs)| (i, cs));
+        let base = match (self.base_conf.take(), from_snap) {
+            (Some(r), Some(f)) if f.0 > r.0 => Some(f),
+            (Some(r), _) => Some(r),
+            (None, f) => f,
+        };
+        let (base_index, mut cs) = match base {
             Some(b) => b,
             None if first == Some(1) => (0, ConfState::default()),
             None => return None,

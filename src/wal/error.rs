@@ -26,6 +26,9 @@ pub enum WalError {
     /// The WAL cannot be opened for writing because it is damaged beyond a torn tail.
     #[error("{path}: {message}")]
     Damaged { path: PathBuf, message: String },
+    /// A file given as a segment that is not one (its name, or nothing in it reads).
+    #[error("{path}: not a WAL segment: {reason}")]
+    NotASegment { path: PathBuf, reason: String },
     /// A record too large for etcd 3.4.10+/3.5 readers to read back.
     #[error("record of {size} bytes is larger than etcd can read back ({limit} bytes)")]
     RecordTooLarge { size: u64, limit: u64 },

@@ -54,6 +54,8 @@ pub enum Kind {
     NotOpenable,
     ConfStateReplay,
     InUse,
+    /// A file where a segment should be that never was one: nothing in it reads.
+    NotASegment,
 }
 
 impl Kind {
@@ -124,6 +126,29 @@ impl Problem {
             None => self.file.clone(),
         }
     }
+}
+
+/// A HardState in JSON, with the vote also in hex as etcd prints member ids:
+/// `{"term","vote","vote_hex","commit"}` (for `serialize_with`).
+pub fn ser_hard_state<S: serde::Serializer>(
+    hs: &Option<crate::proto::raftpb::HardState>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match hs {
+        None => s.serialize_none(),
+        Some(h) => serde_json::json!({
+            "term": h.term,
+            "vote": h.vote,
+            "vote_hex": format!("{:x}", h.vote),
+            "commit": h.commit,
+        })
+        .serialize(s),
+    }
+}
+
+/// An id in hex, as etcd prints member and cluster ids (for `*_hex` JSON fields).
+pub fn hex_id(id: Option<u64>) -> Option<String> {
+    id.map(|i| format!("{i:x}"))
 }
 
 impl std::fmt::Display for Problem {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::error::{IoContext, Result, WalError};
+use super::format;
 use super::layout::Layout;
 use super::lock;
 use super::problem::{Kind, Problem};
@@ -41,6 +42,15 @@ pub fn repair(layout: &Layout, dry_run: bool, force: bool) -> Result<RepairRepor
     })?;
     let path = last.path.clone();
     let file = last.display();
+    // etcd reads only files named <seq>-<index>.wal; anything else is not a segment to cut.
+    if layout.single_file && format::parse_segment_name(&last.name).is_none() {
+        return Err(WalError::NotASegment {
+            path,
+            reason: "the name is not <seq>-<index>.wal (etcd reads no other file); nothing \
+                     was changed"
+                .into(),
+        });
+    }
     // Hold etcd's lock while we look and cut, so no member appends meanwhile.
     let handle = OpenOptions::new()
         .read(true)
@@ -92,6 +102,13 @@ pub fn repair(layout: &Layout, dry_run: bool, force: bool) -> Result<RepairRepor
         return Err(WalError::Damaged { path, message });
     }
     let cut_at = p.offset.unwrap_or(old_size);
+    if cut_at == 0 {
+        // A torn tail follows at least a valid header: cutting here would empty the file.
+        return Err(WalError::NotASegment {
+            path,
+            reason: format!("no record in it reads ({p}); nothing was changed"),
+        });
+    }
     report.cut_at = Some(cut_at);
     report.removed_bytes = old_size - cut_at;
     report.problem = Some((*p).clone());

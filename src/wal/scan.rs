@@ -110,6 +110,9 @@ pub struct Scanner {
     queue: VecDeque<Problem>,
     ready: Option<Ready>,
     opts: ScanOptions,
+    /// Records that decoded in the current segment so far: with none, what fails to read is
+    /// not a damaged segment but something that never was one.
+    seg_records: u64,
 }
 
 impl Scanner {
@@ -130,6 +133,7 @@ impl Scanner {
             queue: VecDeque::new(),
             ready: None,
             opts,
+            seg_records: 0,
         }
     }
 
@@ -190,6 +194,7 @@ impl Scanner {
             f(self.cur, offset, rec.rec_type, rec.data());
             reader.consume(8 + (len + pad) as usize);
             n += 1;
+            self.seg_records += 1;
         }
         n
     }
@@ -203,6 +208,7 @@ impl Scanner {
             }
             if let Some(r) = self.ready.take() {
                 let reader = self.reader.as_ref()?;
+                self.seg_records += 1;
                 let data = r.data.map(|d| reader.bytes(d));
                 let record = Record {
                     rec_type: r.rec_type,
@@ -234,6 +240,7 @@ impl Scanner {
                         Err(e) => return Some(Err(e)),
                     };
                     self.reader = Some(SegmentReader::new(file, len));
+                    self.seg_records = 0;
                     self.phase = Phase::Frames;
                     return Some(Ok(Event::SegmentStart { seg: self.cur }));
                 }
@@ -279,8 +286,16 @@ impl Scanner {
                                  {at}): records there are invisible to etcd, which zeroes them \
                                  on its next start"
                         );
-                        let p = Problem::error(Kind::GarbageAfterEnd, self.file(), msg);
-                        self.report(p.at(offset));
+                        let p = if self.seg_records == 0 {
+                            let what = format!(
+                                "it starts with a zero length word, but a non-zero byte follows \
+                                 at offset {at}"
+                            );
+                            self.not_a_segment(&what, offset)
+                        } else {
+                            Problem::error(Kind::GarbageAfterEnd, self.file(), msg).at(offset)
+                        };
+                        self.report(p);
                     }
                 }
                 self.phase = Phase::Ended { offset, end };
@@ -322,6 +337,17 @@ impl Scanner {
         Ok(())
     }
 
+    /// What fails to read before any record of the segment did: the file is not a segment
+    /// (etcd writes a crc record and the metadata into a new segment before it gets its
+    /// name), so it is not a torn tail either, and nothing may cut it.
+    fn not_a_segment(&self, what: &str, offset: u64) -> Problem {
+        let msg = format!(
+            "not a WAL segment: {what}, and nothing before it reads as a WAL record (a segment \
+             starts with a crc record and the metadata); `raftctl wal repair` will not touch it"
+        );
+        Problem::error(Kind::NotASegment, self.file(), msg).at(offset)
+    }
+
     fn truncated(&self, offset: u64, word: Option<u64>, available: u64) -> Problem {
         let what = match word {
             None => format!("the file ends inside a length word ({available} of 8 bytes)"),
@@ -337,7 +363,9 @@ impl Scanner {
                 )
             }
         };
-        if self.is_last() {
+        if self.seg_records == 0 {
+            self.not_a_segment(&what, offset)
+        } else if self.is_last() {
             let msg = format!(
                 "torn tail: {what}; this is what a crash mid-write leaves, and `raftctl wal \
                  repair` (or etcd on its next start) cuts it here"
@@ -462,7 +490,9 @@ impl Scanner {
         let rec = match Record::decode(body_bytes) {
             Ok(r) => r,
             Err(e) => {
-                let p = if torn() {
+                let p = if self.seg_records == 0 {
+                    self.not_a_segment(&format!("the first frame does not decode ({e})"), offset)
+                } else if torn() {
                     let what = format!("the record does not decode ({e})");
                     self.torn_tail(&what, None, offset)
                 } else {

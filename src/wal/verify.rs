@@ -36,9 +36,13 @@ pub struct VerifyReport {
     pub first_index: Option<u64>,
     pub last_index: Option<u64>,
     pub problems: Vec<Problem>,
+    #[serde(serialize_with = "super::problem::ser_hard_state")]
     pub hard_state: Option<crate::proto::raftpb::HardState>,
-    pub node_id: Option<String>,
-    pub cluster_id: Option<String>,
+    /// The member and cluster ids of the metadata, as numbers and in hex.
+    pub node_id: Option<u64>,
+    pub node_id_hex: Option<String>,
+    pub cluster_id: Option<u64>,
+    pub cluster_id_hex: Option<String>,
     pub superseded: u64,
     pub snapshot_records: u64,
     pub snap_files: u64,
@@ -261,9 +265,15 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
         return Err(e);
     }
     let last_file = files.last().map(|f| f.to_string()).unwrap_or_default();
+    let snap_reports = read_snaps(layout)?;
+    for r in snap_reports.iter().filter(|r| r.ok()) {
+        if let (Some(i), Some(t), Some(cs)) = (r.index, r.term, &r.conf_state) {
+            checker.snap_conf_state(i, t, cs.clone());
+        }
+    }
     let summary = checker.finish(&last_file);
     problems.extend(checker.take_problems());
-    let snaps = snap_checks(layout, &summary, &mut problems)?;
+    let snaps = snap_checks(layout, snap_reports, &summary, &mut problems);
     let opens_from = if layout.single_file {
         None
     } else {
@@ -309,7 +319,9 @@ fn report(
         problems,
         hard_state: s.hard_state,
         node_id: s.node_id,
+        node_id_hex: super::problem::hex_id(s.node_id),
         cluster_id: s.cluster_id,
+        cluster_id_hex: super::problem::hex_id(s.cluster_id),
         superseded: s.superseded,
         snapshot_records: s.snapshots.len() as u64,
         snap_files: snap_files as u64,
@@ -352,6 +364,14 @@ pub(super) fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) 
         problems.push(p);
     }
     if layout.single_file {
+        for s in &layout.segments {
+            if super::format::parse_segment_name(&s.name).is_none() {
+                let msg = "the name is not <seq>-<index>.wal: etcd would not read this file in \
+                           a wal dir, and `raftctl wal repair` will not touch it"
+                    .into();
+                problems.push(Problem::warning(Kind::BadName, s.display(), msg));
+            }
+        }
         return;
     }
     let mut prev: Option<&Segment> = None;
@@ -384,22 +404,32 @@ pub(super) fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) 
     }
 }
 
-/// Checks every `.snap`, and each against the WAL's snapshot records.
-fn snap_checks(
-    layout: &Layout,
-    s: &LogSummary,
-    problems: &mut Vec<Problem>,
-) -> Result<Vec<SnapReport>> {
+/// Reads every `.snap` beside the WAL (none for a single segment).
+fn read_snaps(layout: &Layout) -> Result<Vec<SnapReport>> {
     if layout.single_file {
         return Ok(Vec::new());
     }
-    let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
     let mut reports = Vec::new();
     for path in layout.snap_files()? {
         let r = snap::inspect(&path).map_err(|e| super::WalError::Damaged {
             path: path.clone(),
             message: e.to_string(),
         })?;
+        reports.push(r);
+    }
+    Ok(reports)
+}
+
+/// Checks every `.snap`, and each against the WAL's snapshot records.
+fn snap_checks(
+    layout: &Layout,
+    read: Vec<SnapReport>,
+    s: &LogSummary,
+    problems: &mut Vec<Problem>,
+) -> Vec<SnapReport> {
+    let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
+    let mut reports = Vec::new();
+    for r in read {
         problems.extend(r.problems.iter().cloned());
         if let (Some(index), Some(cs)) = (r.index, &r.conf_state) {
             let wal_cs = s.snapshot_conf_states.iter().rfind(|(i, _)| *i == index);
@@ -453,7 +483,7 @@ fn snap_checks(
             problems.push(Problem::warning(Kind::MissingSnap, dir, msg).index(Some(i)));
         }
     }
-    Ok(reports)
+    reports
 }
 
 /// Check 22: can etcd open this WAL from the snapshot it would pick?

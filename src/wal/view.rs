@@ -1,5 +1,6 @@
 //! The log as etcd's ReadAll sees it, streamed: records in order, with entries that a later
-//! write overwrote dropped (or, in raw mode, kept and marked).
+//! write overwrote, or that a snapshot sent by the leader replaced, dropped (or, in raw mode,
+//! kept and marked).
 //!
 //! An entry can be overwritten only while it is above every commit index seen so far, so
 //! entries are held back until a state record commits them (or the WAL ends). Held entries
@@ -16,7 +17,7 @@ use super::error::{IoContext, Result};
 use super::format;
 use super::layout::Segment;
 use super::problem::{Kind, Problem};
-use super::scan::{Event, ScanOptions, Scanner};
+use super::scan::{CrcCheck, Event, ScanOptions, Scanner};
 use crate::proto::raftpb::{Entry, HardState};
 use crate::proto::walpb::{Record, WalSnapshot};
 
@@ -31,35 +32,63 @@ pub struct ViewOptions {
     pub start_index: u64,
 }
 
-/// One thing the log holds, owned.
+/// One thing the log holds, owned. `crc` is the stored CRC, `check` how it compared with
+/// the running one (only a raw view hands out a record that fails it).
 #[derive(Debug)]
 pub enum Item {
     Metadata {
         loc: Loc,
         crc: u32,
+        check: CrcCheck,
         data: Vec<u8>,
     },
     Entry {
         loc: Loc,
         crc: u32,
+        check: CrcCheck,
         entry: Entry<'static>,
         superseded: bool,
     },
     HardState {
         loc: Loc,
         crc: u32,
+        check: CrcCheck,
         hs: HardState,
     },
     Snapshot {
         loc: Loc,
         crc: u32,
+        check: CrcCheck,
         snap: WalSnapshot,
     },
     Crc {
         loc: Loc,
         crc: u32,
+        check: CrcCheck,
     },
     Problem(Problem),
+}
+
+impl Item {
+    /// Where the record is, its stored CRC and how that checked out (`None` for a problem).
+    pub fn record(&self) -> Option<(&Loc, u32, CrcCheck)> {
+        match self {
+            Item::Metadata {
+                loc, crc, check, ..
+            }
+            | Item::Entry {
+                loc, crc, check, ..
+            }
+            | Item::HardState {
+                loc, crc, check, ..
+            }
+            | Item::Snapshot {
+                loc, crc, check, ..
+            }
+            | Item::Crc { loc, crc, check } => Some((loc, *crc, *check)),
+            Item::Problem(_) => None,
+        }
+    }
 }
 
 enum Payload {
@@ -69,6 +98,7 @@ enum Payload {
         seg: usize,
         loc: Loc,
         crc: u32,
+        check: CrcCheck,
     },
 }
 
@@ -81,7 +111,13 @@ struct Held {
 }
 
 impl Queue {
-    fn accept(&mut self, seg: usize, loc: Loc, crc: u32, d: Decoded<'_>, before: Option<u64>) {
+    fn accept(
+        &mut self,
+        seg: usize,
+        (loc, crc, check): (Loc, u32, CrcCheck),
+        d: Decoded<'_>,
+        before: Option<u64>,
+    ) {
         let raw = self.opts.raw;
         let item = match d {
             Decoded::Entry(e) => {
@@ -102,13 +138,19 @@ impl Queue {
                 let bytes = e.data().len() + 64;
                 let index = Some(e.index);
                 let payload = if self.held_bytes + bytes > HOLD_BUDGET {
-                    Payload::Spilled { seg, loc, crc }
+                    Payload::Spilled {
+                        seg,
+                        loc,
+                        crc,
+                        check,
+                    }
                 } else {
                     self.held_bytes += bytes;
                     let entry = e.into_owned();
                     Payload::Item(Item::Entry {
                         loc,
                         crc,
+                        check,
                         entry,
                         superseded: false,
                     })
@@ -129,18 +171,30 @@ impl Queue {
                 Item::Metadata {
                     loc,
                     crc,
+                    check,
                     data: data.to_vec(),
                 }
             }
             Decoded::State(hs) => {
+                let item = Item::HardState {
+                    loc,
+                    crc,
+                    check,
+                    hs,
+                };
                 if !raw {
-                    self.final_hs = Some(Item::HardState { loc, crc, hs });
+                    self.final_hs = Some(item);
                     return;
                 }
-                Item::HardState { loc, crc, hs }
+                item
             }
-            Decoded::Snapshot(snap) => Item::Snapshot { loc, crc, snap },
-            Decoded::Crc(_) if raw => Item::Crc { loc, crc },
+            Decoded::Snapshot(snap) => Item::Snapshot {
+                loc,
+                crc,
+                check,
+                snap,
+            },
+            Decoded::Crc(_) if raw => Item::Crc { loc, crc, check },
             Decoded::Crc(_) | Decoded::Undecodable => return,
         };
         self.held.push_back(Held {
@@ -149,6 +203,20 @@ impl Queue {
             bytes: 0,
             payload: Payload::Item(item),
         });
+    }
+
+    /// A snapshot record the log does not already hold (beyond its last entry, or of another
+    /// term there) was sent by a leader: raft drops every entry above the commit index when
+    /// it restores one (etcd raft `restore`, raft-rs `RaftLog::restore`), so the held
+    /// entries above `commit` are not the log any more.
+    fn replaced_by_snapshot(&mut self, commit: u64) {
+        for h in self.held.iter_mut().rev() {
+            match h.index {
+                Some(i) if i > commit => h.superseded = true,
+                Some(_) if !h.superseded => break,
+                _ => {}
+            }
+        }
     }
 
     fn front_releasable(&self, watermark: u64) -> bool {
@@ -172,6 +240,7 @@ pub fn stops_reading(kind: Kind) -> bool {
             | Kind::MetadataConflict
             | Kind::BadPayload
             | Kind::IndexGap
+            | Kind::NotASegment
     )
 }
 
@@ -285,6 +354,7 @@ impl LogView {
                     };
                     let seg = r.seg;
                     let crc = r.record.crc;
+                    let check = r.crc;
                     let data = r.record.data();
                     let before = self.checker.last_index();
                     let pos = Pos {
@@ -292,6 +362,13 @@ impl LogView {
                         offset: loc.offset,
                     };
                     let decoded = self.checker.record(pos, r.record.rec_type, data);
+                    if let Decoded::Snapshot(s) = &decoded
+                        && s.index > 0
+                        && let Some(last) = before
+                        && (s.index > last || self.checker.term_at(s.index) != Some(s.term))
+                    {
+                        self.q.replaced_by_snapshot(self.checker.max_commit());
+                    }
                     let problems = self.checker.take_problems();
                     let mut stop = false;
                     for p in problems {
@@ -299,7 +376,7 @@ impl LogView {
                         self.read_failed |= is_read_failure(p.kind);
                         self.q.out.push_back(Item::Problem(p));
                     }
-                    self.q.accept(seg, loc, crc, decoded, before);
+                    self.q.accept(seg, (loc, crc, check), decoded, before);
                     if stop {
                         return self.finish();
                     }
@@ -329,19 +406,30 @@ impl LogView {
             }
             let item = match h.payload {
                 Payload::Item(Item::Entry {
-                    loc, crc, entry, ..
+                    loc,
+                    crc,
+                    check,
+                    entry,
+                    ..
                 }) => Item::Entry {
                     loc,
                     crc,
+                    check,
                     entry,
                     superseded: h.superseded,
                 },
                 Payload::Item(item) => item,
-                Payload::Spilled { seg, loc, crc } => {
+                Payload::Spilled {
+                    seg,
+                    loc,
+                    crc,
+                    check,
+                } => {
                     let entry = self.reread(seg, &loc)?;
                     Item::Entry {
                         loc,
                         crc,
+                        check,
                         entry,
                         superseded: h.superseded,
                     }

@@ -59,7 +59,7 @@ pub fn wal_with(n: u64, len: usize, seg: u64) -> (tempfile::TempDir, PathBuf) {
     (tmp, wal)
 }
 
-fn segments(wal: &Path) -> Vec<PathBuf> {
+pub fn segments(wal: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(wal)
         .unwrap()
         .map(|d| d.unwrap().path())
@@ -70,7 +70,7 @@ fn segments(wal: &Path) -> Vec<PathBuf> {
 }
 
 /// Every raw record as JSON (file, offset, record, index…).
-fn records(dir: &Path) -> Vec<Value> {
+pub fn records(dir: &Path) -> Vec<Value> {
     raftctl([
         "-o",
         "json",
@@ -82,13 +82,13 @@ fn records(dir: &Path) -> Vec<Value> {
     .json_lines()
 }
 
-fn verify(dir: &Path) -> (i32, Value) {
+pub fn verify(dir: &Path) -> (i32, Value) {
     let r = raftctl(["-o", "json", "wal", "verify", &dir.display().to_string()]);
     (r.code, r.json())
 }
 
 /// The problems of `kind`, asserting there is at least one.
-fn problems_of(v: &Value, kind: &str) -> Vec<Value> {
+pub fn problems_of(v: &Value, kind: &str) -> Vec<Value> {
     let found: Vec<Value> = v["problems"]
         .as_array()
         .unwrap()
@@ -124,7 +124,10 @@ fn healthy_multi_segment_wal_verifies() {
     let (code, v) = verify(tmp.path());
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["entries"], 60);
-    assert_eq!(v["node_id"], "1");
+    assert_eq!(
+        (v["node_id"].as_u64(), v["node_id_hex"].as_str()),
+        (Some(1), Some("1"))
+    );
 }
 
 #[test]
@@ -324,7 +327,7 @@ fn out_of_order_names_break_the_sequence() {
     problems_of(&v, "seq-gap");
 }
 
-fn custom_wal(f: impl FnOnce(&mut WalWriter)) -> tempfile::TempDir {
+pub fn custom_wal(f: impl FnOnce(&mut WalWriter)) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("member/snap")).unwrap();
     let mut w = WalWriter::create(
@@ -643,4 +646,112 @@ fn huge_frame_in_a_sparse_file_is_not_read() {
     assert_eq!(code, 1);
     let p = &problems_of(&v, "oversize-record")[0];
     assert_eq!(p["offset"], 0);
+}
+
+/// Issue 8, item 1: `wal repair some/passwd` cut it at offset 0 ("torn tail") and exited 0,
+/// and `--dry-run` on a `.snap` said it would empty it. A file that is not named
+/// `<seq>-<index>.wal`, or in which no record reads, is refused and left as it was.
+#[test]
+fn repair_refuses_what_is_not_a_segment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let passwd = tmp.path().join("passwd");
+    let text =
+        b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n";
+    std::fs::write(&passwd, text).unwrap();
+    let snap = tmp.path().join("0000000000000002-00000000000003e9.snap");
+    std::fs::copy(
+        crate::util::testdata(
+            "etcd/a-single-node/data/member/snap/0000000000000002-00000000000003e9.snap",
+        ),
+        &snap,
+    )
+    .unwrap();
+    // The same bytes under a segment's name, alone in a wal dir.
+    let wal = tmp.path().join("wal");
+    std::fs::create_dir(&wal).unwrap();
+    let seg = wal.join("0000000000000000-0000000000000000.wal");
+    std::fs::write(&seg, text).unwrap();
+    for (what, target, file) in [
+        ("a passwd file", &passwd, &passwd),
+        ("a .snap file", &snap, &snap),
+        ("garbage named as a segment", &wal, &seg),
+    ] {
+        let before = std::fs::read(file).unwrap();
+        for dry in [true, false] {
+            let mut args = vec!["wal".to_string(), "repair".into()];
+            if dry {
+                args.push("--dry-run".into());
+            }
+            args.push(target.display().to_string());
+            let r = raftctl(&args);
+            assert_eq!(
+                r.code, 1,
+                "{what} (dry run {dry}): {}{}",
+                r.stdout, r.stderr
+            );
+            assert!(
+                r.stderr.contains("not a WAL segment") && r.stderr.lines().count() == 1,
+                "{what}: {}",
+                r.stderr
+            );
+            assert!(r.stdout.is_empty(), "{what}: {}", r.stdout);
+            assert_eq!(std::fs::read(file).unwrap(), before, "{what}: changed");
+            let n = std::fs::read_dir(tmp.path()).unwrap().count();
+            assert_eq!(n, 3, "{what}: a file was added beside it");
+        }
+    }
+    // verify and dump say what it is instead of advising the repair.
+    for target in [&passwd, &wal] {
+        let t = target.display().to_string();
+        let (code, v) = verify(target);
+        assert_eq!(code, 1);
+        let p = &problems_of(&v, "not-a-segment")[0];
+        assert_eq!(p["offset"], 0);
+        let m = p["message"].as_str().unwrap();
+        assert!(
+            m.starts_with("not a WAL segment") && !m.contains("cuts it"),
+            "{m}"
+        );
+        assert!(
+            v["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["kind"] != "torn-tail")
+        );
+        let d = raftctl(["wal", "dump", &t]);
+        assert_eq!(d.code, 1);
+        assert!(
+            d.stderr.contains("not a WAL segment") && !d.stderr.contains("torn tail"),
+            "{}",
+            d.stderr
+        );
+    }
+    // A name etcd would not read is worth a warning even when the content is a segment.
+    let (dtmp, dwal) = wal_with(3, 10, 1 << 20);
+    let copy = dtmp.path().join("copy-of-segment");
+    std::fs::copy(&segments(&dwal)[0], &copy).unwrap();
+    let (code, v) = verify(&copy);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(problems_of(&v, "bad-name")[0]["severity"], "warning");
+}
+
+/// A segment whose first length word is zero but whose bytes after it are not: there is no
+/// header to keep, so it is not a torn tail to cut to nothing either.
+#[test]
+fn repair_never_cuts_a_segment_to_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wal = tmp.path().join("wal");
+    std::fs::create_dir(&wal).unwrap();
+    let seg = wal.join("0000000000000000-0000000000000000.wal");
+    let mut b = vec![0u8; 4096];
+    b[100] = 7;
+    std::fs::write(&seg, &b).unwrap();
+    let r = raftctl(["wal", "repair", "--force", &wal.display().to_string()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("not a WAL segment"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&seg).unwrap(), b);
+    let (code, v) = verify(&wal);
+    assert_eq!(code, 1);
+    problems_of(&v, "not-a-segment");
 }

@@ -57,7 +57,10 @@ fn dump_equals_etcd_readall() {
     }
     let md = lines.iter().find(|l| l["record"] == "metadata").unwrap();
     assert_eq!(md["data"], state["metadata_b64"]);
-    assert_eq!(md["node_id"], state["node_id_hex"]);
+    assert_eq!(md["node_id_hex"], state["node_id_hex"]);
+    assert_eq!(md["cluster_id_hex"], state["cluster_id_hex"]);
+    assert_eq!(md["node_id"], 2429146036313797203u64);
+    assert_eq!(hs["vote_hex"], state["node_id_hex"]);
 }
 
 #[test]
@@ -84,6 +87,7 @@ fn raw_dump_equals_etcd_record_walk() {
     for (o, t) in ours.iter().zip(&theirs) {
         assert_eq!(o["offset"], t["offset"], "{o} vs {t}");
         assert_eq!(o["crc"], t["crc"], "{o} vs {t}");
+        assert_eq!(o["crc_ok"], t["crc_ok"], "{o} vs {t}");
         assert_eq!(
             o["record"],
             t["type_name"]
@@ -114,6 +118,9 @@ fn verify_is_clean_and_opens_from_the_newest_snap() {
         (Some(3028), Some(1), Some(3028))
     );
     assert_eq!(v["records"], 6061);
+    // Issue 8: the counts were taken before the total was known (EntryNormal: 0).
+    assert_eq!(v["entry_types"]["EntryNormal"], 3027);
+    assert_eq!(v["entry_types"]["EntryConfChange"], 1);
     assert_eq!(v["opens_from"]["index"], 3003);
     assert_eq!(v["conf_state"]["voters"][0], 2429146036313797203u64);
 }
@@ -229,6 +236,26 @@ fn flipped_byte_is_found_where_etcd_finds_it() {
     let raw = raftctl(["-o", "json", "wal", "dump", "--raw", &dir]);
     assert_eq!(raw.code, 1);
     assert_eq!(raw.json_lines().len(), 6061);
+    // Issue 8, item 9: the record that fails its CRC is marked, with the CRC its data has.
+    let bad: Vec<Value> = raw
+        .json_lines()
+        .into_iter()
+        .filter(|l| l["crc_ok"] == false)
+        .collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0]["offset"], 498_776);
+    assert_eq!(bad[0]["crc"], 0xf307cde2u32);
+    assert_eq!(bad[0]["crc_computed"], 0x83b60e1cu32);
+    let table = raftctl(["wal", "dump", "--raw", &dir]);
+    let row: Vec<&str> = table
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" 498776 "))
+        .collect();
+    assert_eq!(row.len(), 1, "{}", table.stdout);
+    assert!(row[0].contains("BAD 83b60e1c"), "{}", row[0]);
+    let marked = table.stdout.lines().filter(|l| l.contains(" BAD ")).count();
+    assert_eq!(marked, 1, "only the failing record is marked");
     // and repair refuses, changing nothing.
     let before = std::fs::read(&wal).unwrap();
     let rep = raftctl(["wal", "repair", &dir]);

@@ -10,6 +10,7 @@ mod cluster;
 mod commands;
 mod damage;
 mod etcd_fixtures;
+mod everyday;
 mod generated;
 mod harness;
 mod membership;

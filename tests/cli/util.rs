@@ -34,6 +34,8 @@ where
     let out: Output = Command::new(env!("CARGO_BIN_EXE_raftctl"))
         .args(args)
         .env("NO_COLOR", "1")
+        // Table output fits $COLUMNS when it is set: the tests read the full lines.
+        .env_remove("COLUMNS")
         .output()
         .expect("run raftctl");
     Run {
