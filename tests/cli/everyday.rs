@@ -435,14 +435,18 @@ fn raftctl_kv_snapshots_are_decoded() {
     use raftctl::proto::command::{Command, Op, Put};
     use raftctl::proto::raftpb::{ConfState, Snapshot, SnapshotMetadata};
     let mut kv = Kv::new();
-    for (k, v) in [("alpha", "1"), ("beta", "two"), ("gamma", "three!")] {
-        kv.apply(&Command {
-            request_id: 0,
+    for (i, (k, v)) in [("alpha", "1"), ("beta", "two"), ("gamma", "three!")]
+        .into_iter()
+        .enumerate()
+    {
+        let put = Command {
             op: Some(Op::Put(Put {
                 key: k.into(),
                 value: v.into(),
             })),
-        });
+            ..Default::default()
+        };
+        kv.apply(&put, i as u64 + 1);
     }
     let tmp = tempfile::tempdir().unwrap();
     let snap = Snapshot {

@@ -66,7 +66,7 @@ fn r8_restart_refuses_a_next_segment_of_random_bytes() {
     refuses_with(
         "0000000000000001-0000000000000099.wal",
         junk,
-        "not a segment of this WAL",
+        "not a WAL segment",
     );
 }
 
