@@ -8,15 +8,15 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ManifestError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("{path}: not a raftctl cluster manifest ({source})")]
+    #[error("{path}: not a raftctl cluster manifest ({error})")]
     Parse {
         path: PathBuf,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error(
         "no cluster in {dir} (no cluster.json): run `raftctl cluster up` there, or pass --endpoints"
@@ -67,21 +67,21 @@ impl Manifest {
                     dir: dir.to_path_buf(),
                 });
             }
-            Err(source) => return Err(ManifestError::Io { path, source }),
+            Err(error) => return Err(ManifestError::Io { path, error }),
         };
-        serde_json::from_slice(&bytes).map_err(|source| ManifestError::Parse { path, source })
+        serde_json::from_slice(&bytes).map_err(|error| ManifestError::Parse { path, error })
     }
 
     pub fn save(&self) -> Result<(), ManifestError> {
         let path = Self::path(&self.dir);
         let tmp = self.dir.join("cluster.json.tmp");
-        let io = |source| ManifestError::Io {
+        let io = |error| ManifestError::Io {
             path: path.clone(),
-            source,
+            error,
         };
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|source| ManifestError::Parse {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|error| ManifestError::Parse {
             path: path.clone(),
-            source,
+            error,
         })?;
         bytes.push(b'\n');
         std::fs::write(&tmp, bytes).map_err(io)?;
@@ -96,9 +96,9 @@ impl Manifest {
         f: impl FnOnce(&mut Manifest) -> T,
     ) -> Result<(Manifest, T), ManifestError> {
         let lock_path = dir.join("cluster.json.lock");
-        let io = |source| ManifestError::Io {
+        let io = |error| ManifestError::Io {
             path: lock_path.clone(),
-            source,
+            error,
         };
         let lock = std::fs::OpenOptions::new()
             .create(true)

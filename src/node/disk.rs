@@ -78,9 +78,9 @@ pub fn bootstrap(
     members: &[(u64, String)],
     opts: WriterOptions,
 ) -> Result<Recovered, DiskError> {
-    std::fs::create_dir_all(snap_dir(data_dir)).map_err(|source| WalError::Io {
+    std::fs::create_dir_all(snap_dir(data_dir)).map_err(|error| WalError::Io {
         path: snap_dir(data_dir),
-        source,
+        error,
     })?;
     let mut meta = Vec::new();
     md.encode(&mut meta);

@@ -17,10 +17,10 @@ pub mod v2store;
 
 #[derive(Debug, Error)]
 pub enum SnapError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -29,9 +29,9 @@ pub enum SnapError {
 pub type Result<T> = std::result::Result<T, SnapError>;
 
 fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> SnapError + '_ {
-    move |source| SnapError::Io {
+    move |error| SnapError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 

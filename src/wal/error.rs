@@ -9,8 +9,9 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum WalError {
     /// An I/O call failed on this path.
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    /// The OS error is part of the message, not a separate cause, so that it prints once.
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
     /// The path is neither a data dir, a wal dir, nor a `.wal` file.
     #[error("{path}: no WAL here (expected a data dir with member/wal, a wal dir or a .wal file)")]
     NotAWal { path: PathBuf },
@@ -43,9 +44,9 @@ pub(crate) trait IoContext<T> {
 
 impl<T> IoContext<T> for io::Result<T> {
     fn at(self, path: impl Into<PathBuf>) -> Result<T> {
-        self.map_err(|source| WalError::Io {
+        self.map_err(|error| WalError::Io {
             path: path.into(),
-            source,
+            error,
         })
     }
 }

@@ -196,9 +196,9 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
     let reader = std::thread::Builder::new()
         .name("verify-scan".into())
         .spawn(move || scan_in_batches(scan_segments, &tx, &back_rx))
-        .map_err(|source| super::WalError::Io {
+        .map_err(|error| super::WalError::Io {
             path: layout.wal_dir.clone().unwrap_or_default(),
-            source,
+            error,
         })?;
     let mut failure = None;
     for batch in rx.iter() {

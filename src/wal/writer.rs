@@ -520,7 +520,7 @@ fn lock_dir(dir: &Path) -> Result<File> {
         }
         return Err(WalError::Io {
             path: dir.to_path_buf(),
-            source: e,
+            error: e,
         });
     }
     Ok(f)

@@ -182,3 +182,20 @@ fn r8_a_paused_first_endpoint_does_not_stop_commands() {
     c.wait_for_leader();
     c.stop_and_check();
 }
+
+#[test]
+fn r8_os_errors_print_once() {
+    for args in [
+        vec!["wal", "verify", "/nonexistent/raftctl-wal"],
+        vec!["snap", "verify", "/nonexistent/raftctl.snap"],
+    ] {
+        let r = raftctl(&args);
+        assert_eq!(r.code, 1, "{args:?}");
+        assert_eq!(
+            r.stderr.matches("No such file or directory").count(),
+            1,
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
