@@ -982,7 +982,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --prefix --from-key --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,12 +1028,16 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
                     return 0

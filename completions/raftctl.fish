@@ -39,8 +39,8 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "node" -d 'Run one c
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
-complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
-complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "del" -d 'Delete a key'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "get" -d 'Print a key\'s raw value (exit 1 when it does not exist), or with --prefix/--from-key the keys and values of a range, as etcdctl prints them'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "del" -d 'Delete a key, or with --prefix/--from-key a range of keys'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "bench" -d 'Load the cluster: concurrent puts (and gets), throughput and latency percentiles'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "snap" -d 'Read and check etcd-format .snap files'
@@ -271,6 +271,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l command-timeout 
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l limit -d 'At most this many keys of a range (0: all)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
 json\t'JSON for scripts (JSON Lines for streams)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
@@ -278,6 +279,10 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l dial-timeout -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l serializable -d 'Answer from the node\'s local state instead of a linearizable read'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l prefix -d 'Every key that starts with KEY, in key order'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l from-key -d 'Every key from KEY on, in key order'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l keys-only -d 'Print the keys only'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l print-value-only -d 'Print the values only (one key: its raw value, as without a range flag)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
@@ -286,6 +291,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'AP
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l prefix -d 'Delete every key that starts with KEY'
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l from-key -d 'Delete every key from KEY on'
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l clients -d 'Concurrent clients' -r
@@ -425,8 +432,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value; exit 1 when it does not exist'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "del" -d 'Delete a key'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value (exit 1 when it does not exist), or with --prefix/--from-key the keys and values of a range, as etcdctl prints them'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "del" -d 'Delete a key, or with --prefix/--from-key a range of keys'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "bench" -d 'Load the cluster: concurrent puts (and gets), throughput and latency percentiles'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use thiserror::Error;
 
-use crate::node::{Change, Membership, NodeError, NodeStatus, Transferred};
+use crate::node::{Change, Membership, NodeError, NodeStatus, RangeAnswer, Transferred};
 use crate::transport::Faults;
 
 #[derive(Debug, Error)]
@@ -177,6 +177,56 @@ impl Client {
         Ok(Some(b.to_vec()))
     }
 
+    /// Reads a range of keys (see [`KeyRange`]), in key order.
+    pub async fn range(
+        &self,
+        range: &KeyRange,
+        limit: usize,
+        keys_only: bool,
+        serializable: bool,
+    ) -> Result<RangeAnswer, ClientError> {
+        let mut url = self.url(&format!("/kv/range?{}&limit={limit}", range.query()));
+        if keys_only {
+            url.push_str("&keys_only=true");
+        }
+        if serializable {
+            url.push_str("&serializable=true");
+        }
+        let v: Value = self.json(self.http.get(url)).await?;
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let bytes = |v: &Value| {
+            b64.decode(v.as_str().unwrap_or_default())
+                .unwrap_or_default()
+        };
+        let pairs = v["kvs"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| (bytes(&p["key"]), bytes(&p["value"])))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(RangeAnswer {
+            pairs,
+            more: v["more"].as_bool().unwrap_or(false),
+        })
+    }
+
+    /// Deletes a range of keys; returns how many there were.
+    pub async fn delete_range(
+        &self,
+        range: &KeyRange,
+        request_id: u64,
+    ) -> Result<u64, ClientError> {
+        let req = self
+            .http
+            .delete(self.url(&format!("/kv/range?{}", range.query())))
+            .header("x-request-id", request_id.to_string());
+        let v: Value = self.json(req).await?;
+        Ok(v["deleted"].as_u64().unwrap_or(0))
+    }
+
     pub async fn delete(&self, key: &str, request_id: u64) -> Result<bool, ClientError> {
         let req = self
             .http
@@ -228,6 +278,24 @@ pub async fn statuses(
         out.push((e.clone(), t.await.unwrap_or_else(|x| Err(x.to_string()))));
     }
     out
+}
+
+/// Which keys a range read or delete covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRange {
+    /// Every key that starts with this.
+    Prefix(String),
+    /// Every key from this one on (etcdctl's --from-key).
+    From(String),
+}
+
+impl KeyRange {
+    fn query(&self) -> String {
+        match self {
+            KeyRange::Prefix(p) => format!("prefix={}", encode_key(p)),
+            KeyRange::From(s) => format!("start={}", encode_key(s)),
+        }
+    }
 }
 
 /// Percent-encodes a key for the query string: every byte but the unreserved ones, so that

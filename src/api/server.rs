@@ -31,6 +31,7 @@ pub fn router(node: Node) -> Router {
         .route("/status", get(status))
         // The key in the query (`/kv?key=…`): a path would be normalised (`..`, `.`) on the way.
         .route("/kv", get(kv_get_q).put(kv_put_q).delete(kv_delete_q))
+        .route("/kv/range", get(kv_range).delete(kv_delete_range))
         .route("/kv/{*key}", get(kv_get).put(kv_put).delete(kv_delete))
         .route("/members", post(members))
         .route("/leader/transfer", post(transfer))
@@ -97,6 +98,101 @@ fn check_key(key: &[u8]) -> Result<(), ApiError> {
         return Ok(());
     };
     Err(ApiError(NodeError::Invalid { reason }))
+}
+
+/// A key range: `prefix=P`, or `start=S` with an optional `end=E` (none: to the last key).
+#[derive(Deserialize)]
+struct RangeParams {
+    prefix: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    #[serde(default)]
+    limit: usize,
+    #[serde(default)]
+    keys_only: bool,
+    #[serde(default)]
+    serializable: bool,
+}
+
+impl RangeParams {
+    fn bounds(&self) -> Result<(Vec<u8>, Vec<u8>), ApiError> {
+        match (&self.prefix, &self.start) {
+            (Some(p), None) => Ok((
+                p.as_bytes().to_vec(),
+                crate::proto::command::prefix_end(p.as_bytes()),
+            )),
+            (None, Some(s)) => Ok((
+                s.as_bytes().to_vec(),
+                self.end.clone().unwrap_or_default().into_bytes(),
+            )),
+            _ => Err(ApiError(NodeError::Invalid {
+                reason: "a range needs prefix=P, or start=S (with an optional end=E)".into(),
+            })),
+        }
+    }
+}
+
+async fn kv_range(
+    State(node): State<Node>,
+    Query(q): Query<RangeParams>,
+) -> Result<Response, ApiError> {
+    let (start, end) = q.bounds()?;
+    let query = crate::node::RangeQuery {
+        start,
+        end,
+        limit: q.limit,
+        keys_only: q.keys_only,
+    };
+    let answer = with_retries(|left| {
+        let (query, node) = (query.clone(), node.clone());
+        async move {
+            let wait = left.min(Duration::from_millis(1000));
+            node.ask(
+                |reply| Request::Range {
+                    query,
+                    serializable: q.serializable,
+                    reply,
+                },
+                wait,
+            )
+            .await
+        }
+    })
+    .await?;
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let kvs: Vec<serde_json::Value> = answer
+        .pairs
+        .iter()
+        .map(|(k, v)| json!({"key": b64.encode(k), "value": b64.encode(v)}))
+        .collect();
+    Ok(axum::Json(json!({"kvs": kvs, "more": answer.more})).into_response())
+}
+
+async fn kv_delete_range(
+    State(node): State<Node>,
+    Query(q): Query<RangeParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (start, end) = q.bounds()?;
+    let request_id = request_id(&headers)?;
+    let deleted = with_retries(|left| {
+        let (start, end, node) = (start.clone(), end.clone(), node.clone());
+        async move {
+            node.ask(
+                |reply| Request::DeleteRange {
+                    start,
+                    end,
+                    request_id,
+                    reply,
+                },
+                left.min(ATTEMPT),
+            )
+            .await
+        }
+    })
+    .await?;
+    Ok(axum::Json(json!({ "deleted": deleted })).into_response())
 }
 
 async fn kv_get_q(node: State<Node>, Query(q): Query<KeyQuery>) -> Result<Response, ApiError> {

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cluster;
+mod kv;
 mod node;
 mod top;
 mod wal;
@@ -14,6 +15,7 @@ use crate::output::Format;
 
 pub use bench::BenchArgs;
 pub use cluster::{ClusterCommand, LeaderCommand, MemberCommand};
+pub use kv::{DelArgs, GetArgs};
 pub use node::{Endpoints, NodeArgs};
 pub use top::TopArgs;
 pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
@@ -86,15 +88,11 @@ pub enum Command {
     Top(TopArgs),
     /// Write a key (the value from the argument, or from stdin when it is absent or `-`).
     Put { key: String, value: Option<String> },
-    /// Print a key's raw value; exit 1 when it does not exist.
-    Get {
-        key: String,
-        /// Answer from the node's local state instead of a linearizable read.
-        #[arg(long)]
-        serializable: bool,
-    },
-    /// Delete a key.
-    Del { key: String },
+    /// Print a key's raw value (exit 1 when it does not exist), or with --prefix/--from-key
+    /// the keys and values of a range, as etcdctl prints them.
+    Get(GetArgs),
+    /// Delete a key, or with --prefix/--from-key a range of keys.
+    Del(DelArgs),
     /// Load the cluster: concurrent puts (and gets), throughput and latency percentiles.
     Bench(BenchArgs),
     /// Read, check and repair etcd-format write-ahead logs.

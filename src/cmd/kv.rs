@@ -6,7 +6,8 @@ use anyhow::{anyhow, bail};
 
 use super::target::{self, Target};
 use super::{Outcome, UsageError};
-use crate::api::client::{Client, MAX_KEY_BYTES};
+use crate::api::client::{Client, KeyRange, MAX_KEY_BYTES};
+use crate::cli::{DelArgs, GetArgs};
 use crate::node::{DEFAULT_MAX_REQUEST_BYTES, NodeStatus};
 use crate::output::status::{ClusterStatus, NodeEntry};
 use crate::output::{self, Format};
@@ -165,16 +166,24 @@ pub fn put(
 
 pub fn get(
     t: &Target,
-    key: &str,
-    serializable: bool,
+    a: &GetArgs,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
+    if a.is_range() {
+        return get_range(t, a, format, out);
+    }
+    let key = a.key.as_str();
     check_key(key)?;
+    let serializable = a.serializable;
     let v = target::runtime()?.block_on(via_leader(t, |_, c| async move {
         Ok(c.get(key, serializable).await?)
     }))?;
     match v {
+        Some(_) if a.keys_only && format == Format::Table => {
+            writeln!(out, "{key}")?;
+            Ok(Outcome::Ok)
+        }
         Some(mut v) => {
             // A person at a terminal gets a line; a pipe gets the value's bytes as they are.
             if format == Format::Table && std::io::stdout().is_terminal() && !v.ends_with(b"\n") {
@@ -191,9 +200,66 @@ pub fn get(
     }
 }
 
-pub fn del(t: &Target, key: &str, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
-    check_key(key)?;
+fn key_range(key: &str, prefix: bool) -> KeyRange {
+    if prefix {
+        KeyRange::Prefix(key.to_string())
+    } else {
+        KeyRange::From(key.to_string())
+    }
+}
+
+/// `get --prefix|--from-key`: the pairs in key order, as etcdctl prints them (a key line, then
+/// a value line), or `{"kvs":[…],"count":n,"more":bool}`. An empty range is not an error.
+fn get_range(
+    t: &Target,
+    a: &GetArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    if a.key.len() > MAX_KEY_BYTES {
+        bail!(UsageError(format!(
+            "the key is {} bytes, over the limit of {MAX_KEY_BYTES}",
+            a.key.len()
+        )));
+    }
+    let range = key_range(&a.key, a.prefix);
+    let (limit, keys_only, serializable) = (a.limit, a.keys_only, a.serializable);
+    let answer = target::runtime()?.block_on(via_leader(t, |_, c| async move {
+        Ok(c.range(&range, limit, keys_only, serializable).await?)
+    }))?;
+    let report = output::status::Pairs {
+        pairs: answer.pairs,
+        more: answer.more,
+        keys_only: a.keys_only,
+        values_only: a.print_value_only,
+    };
+    output::render(&report, format, out)?;
+    Ok(Outcome::Ok)
+}
+
+pub fn del(
+    t: &Target,
+    a: &DelArgs,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let key = a.key.as_str();
     let id = rand::random::<u64>().max(1);
+    if a.prefix || a.from_key {
+        if a.key.len() > MAX_KEY_BYTES {
+            bail!(UsageError(format!(
+                "the key is {} bytes, over the limit of {MAX_KEY_BYTES}",
+                a.key.len()
+            )));
+        }
+        let range = key_range(key, a.prefix);
+        let deleted = target::runtime()?.block_on(via_leader(t, |_, c| async move {
+            Ok(c.delete_range(&range, id).await?)
+        }))?;
+        output::render(&output::status::DeletedRange { deleted }, format, out)?;
+        return Ok(Outcome::Ok);
+    }
+    check_key(key)?;
     let deleted = target::runtime()?.block_on(via_leader(t, |_, c| async move {
         Ok(c.delete(key, id).await?)
     }))?;

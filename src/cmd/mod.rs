@@ -74,8 +74,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             )
         }
         Command::Put { key, value } => kv::put(&target()?, &key, value, format, out),
-        Command::Get { key, serializable } => kv::get(&target()?, &key, serializable, format, out),
-        Command::Del { key } => kv::del(&target()?, &key, format, out),
+        Command::Get(a) => kv::get(&target()?, &a, format, out),
+        Command::Del(a) => kv::del(&target()?, &a, format, out),
         Command::Bench(a) => {
             let settings = bench::Settings::new(&a)?;
             bench::run(&target()?.endpoints, settings, format, out)

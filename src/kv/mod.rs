@@ -27,6 +27,8 @@ pub enum Outcome {
     Put(u64),
     Deleted(bool),
     Nothing,
+    /// A range delete, and how many keys it deleted.
+    DeletedRange(u64),
 }
 
 impl Outcome {
@@ -36,6 +38,7 @@ impl Outcome {
             Outcome::Deleted(true) => 1,
             Outcome::Deleted(false) => 2,
             Outcome::Nothing => 3,
+            Outcome::DeletedRange(_) => 4,
         }
     }
 
@@ -44,13 +47,14 @@ impl Outcome {
             1 => Outcome::Deleted(true),
             2 => Outcome::Deleted(false),
             3 => Outcome::Nothing,
+            4 => Outcome::DeletedRange(index),
             _ => Outcome::Put(index),
         }
     }
 
     fn index(self) -> u64 {
         match self {
-            Outcome::Put(i) => i,
+            Outcome::Put(i) | Outcome::DeletedRange(i) => i,
             _ => 0,
         }
     }
@@ -62,6 +66,8 @@ pub enum Applied {
     Put,
     /// A delete; true when the key existed.
     Deleted(bool),
+    /// A range delete: how many keys it deleted.
+    DeletedRange(u64),
     /// The request id was applied before: nothing changed; what the first one did.
     Duplicate(Outcome),
     /// A command without an operation, or a publish of a member's addresses.
@@ -100,7 +106,8 @@ struct KvSnapshot {
     /// What each of `recent_ids` did (`Outcome::code`), in the same order.
     #[prost(uint32, repeated, tag = "4")]
     recent_outcomes: Vec<u32>,
-    /// The log index each of `recent_ids` applied at (puts; 0 for the rest), in the same order.
+    /// The log index each of `recent_ids` applied at (puts), or how many keys it deleted
+    /// (range deletes); 0 for the rest. In the same order.
     #[prost(uint64, repeated, tag = "5")]
     recent_indexes: Vec<u64>,
     #[prost(message, repeated, tag = "3")]
@@ -135,6 +142,7 @@ impl Kv {
             let outcome = match applied {
                 Applied::Put => Outcome::Put(index),
                 Applied::Deleted(d) => Outcome::Deleted(d),
+                Applied::DeletedRange(n) => Outcome::DeletedRange(n),
                 _ => Outcome::Nothing,
             };
             self.remember(cmd.request_id, outcome);
@@ -158,6 +166,18 @@ impl Kv {
                 }
                 None => Applied::Deleted(false),
             },
+            Some(Op::DeleteRange(r)) => {
+                let keys: Vec<Vec<u8>> = self
+                    .range(&r.start, &r.end)
+                    .map(|(k, _)| k.to_vec())
+                    .collect();
+                for k in &keys {
+                    if let Some(old) = self.map.remove(k) {
+                        self.bytes -= (k.len() + old.len()) as u64;
+                    }
+                }
+                Applied::DeletedRange(keys.len() as u64)
+            }
             Some(Op::Publish(p)) => {
                 // Only a current member's record is updated: a publish that raced with the
                 // member's removal changes nothing.
@@ -205,6 +225,27 @@ impl Kv {
 
     pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
         self.map.get(key).map(Vec::as_slice)
+    }
+
+    /// The pairs with keys in `[start, end)`, in key order (`end` empty: to the last key).
+    pub fn range<'a>(
+        &'a self,
+        start: &[u8],
+        end: &[u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        use std::ops::Bound;
+        let upper = if end.is_empty() {
+            Bound::Unbounded
+        } else {
+            Bound::Excluded(end.to_vec())
+        };
+        // An empty range (start at or past end) yields nothing; BTreeMap::range would panic.
+        let empty = !end.is_empty() && start >= end;
+        let pairs = (!empty).then(|| self.map.range((Bound::Included(start.to_vec()), upper)));
+        pairs
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
     }
 
     pub fn len(&self) -> usize {
@@ -331,6 +372,43 @@ mod tests {
             Applied::Duplicate(Outcome::Put(42))
         );
         assert!(Kv::from_snapshot_data(b"junk").is_err());
+    }
+
+    #[test]
+    fn ranges_and_range_deletes() {
+        use crate::proto::command::{DeleteRange, prefix_end};
+        let mut kv = Kv::new();
+        for (i, k) in ["a", "a/1", "a/2", "b", "\u{7f}"].iter().enumerate() {
+            kv.apply(&put(0, k, "v"), i as u64 + 1);
+        }
+        let keys = |kv: &Kv, s: &[u8], e: &[u8]| -> Vec<String> {
+            kv.range(s, e)
+                .map(|(k, _)| String::from_utf8_lossy(k).into_owned())
+                .collect()
+        };
+        assert_eq!(keys(&kv, b"a/", &prefix_end(b"a/")), ["a/1", "a/2"]);
+        assert_eq!(keys(&kv, b"b", b""), ["b", "\u{7f}"]);
+        assert!(keys(&kv, b"z", b"a").is_empty());
+        let del = Command {
+            request_id: 9,
+            op: Some(Op::DeleteRange(DeleteRange {
+                start: b"a/".to_vec(),
+                end: prefix_end(b"a/"),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(kv.apply(&del, 10), Applied::DeletedRange(2));
+        assert_eq!(
+            kv.apply(&del, 11),
+            Applied::Duplicate(Outcome::DeletedRange(2))
+        );
+        assert_eq!(keys(&kv, b"", b""), ["a", "b", "\u{7f}"]);
+        let back = Kv::from_snapshot_data(&kv.snapshot_data()).unwrap();
+        let mut back = back;
+        assert_eq!(
+            back.apply(&del, 12),
+            Applied::Duplicate(Outcome::DeletedRange(2))
+        );
     }
 
     #[test]

@@ -156,6 +156,48 @@ pub struct Membership {
     pub index: u64,
 }
 
+/// A read of the keys in `[start, end)` (`end` empty: to the last key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeQuery {
+    pub start: Vec<u8>,
+    pub end: Vec<u8>,
+    /// At most this many pairs (0: no limit).
+    pub limit: usize,
+    pub keys_only: bool,
+}
+
+/// The pairs a range read found, in key order; `more` when the limit cut it short.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RangeAnswer {
+    pub pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    pub more: bool,
+}
+
+impl RangeQuery {
+    /// Answers this query from the state machine.
+    pub fn answer(&self, kv: &crate::kv::Kv) -> RangeAnswer {
+        let limit = if self.limit == 0 {
+            usize::MAX
+        } else {
+            self.limit
+        };
+        let mut out = RangeAnswer::default();
+        for (k, v) in kv.range(&self.start, &self.end) {
+            if out.pairs.len() == limit {
+                out.more = true;
+                break;
+            }
+            let v = if self.keys_only {
+                Vec::new()
+            } else {
+                v.to_vec()
+            };
+            out.pairs.push((k.to_vec(), v));
+        }
+        out
+    }
+}
+
 /// A successful leadership transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transferred {
@@ -182,6 +224,18 @@ pub enum Request {
         key: Vec<u8>,
         serializable: bool,
         reply: Reply<Option<Vec<u8>>>,
+    },
+    Range {
+        query: RangeQuery,
+        serializable: bool,
+        reply: Reply<RangeAnswer>,
+    },
+    /// Deletes `[start, end)` (`end` empty: to the last key); answers how many went.
+    DeleteRange {
+        start: Vec<u8>,
+        end: Vec<u8>,
+        request_id: u64,
+        reply: Reply<u64>,
     },
     ConfChange {
         changes: Vec<Change>,

@@ -17,11 +17,11 @@ use tokio::sync::watch;
 
 use super::disk::{self, MemberContext, Recovered};
 use super::{
-    Change, ChangeKind, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, Request,
-    Transferred,
+    Change, ChangeKind, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress,
+    RangeAnswer, RangeQuery, Request, Transferred,
 };
 use crate::kv::{Applied, Kv, Member, Outcome};
-use crate::proto::command::{Command, Delete, Op, Publish, Put};
+use crate::proto::command::{Command, Delete, DeleteRange, Op, Publish, Put};
 use crate::proto::convert;
 use crate::proto::raftpb;
 use crate::proto::walpb::{Metadata, WalSnapshot};
@@ -93,9 +93,41 @@ pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
     })
 }
 
-struct PendingRead {
-    key: Vec<u8>,
-    reply: super::Reply<Option<Vec<u8>>>,
+/// A linearizable read waiting for its read index to be applied.
+enum PendingRead {
+    Key(Vec<u8>, super::Reply<Option<Vec<u8>>>),
+    Range(RangeQuery, super::Reply<RangeAnswer>),
+}
+
+impl PendingRead {
+    fn is_closed(&self) -> bool {
+        match self {
+            PendingRead::Key(_, r) => r.is_closed(),
+            PendingRead::Range(_, r) => r.is_closed(),
+        }
+    }
+
+    fn fail(self, e: NodeError) {
+        match self {
+            PendingRead::Key(_, r) => {
+                let _ = r.send(Err(e));
+            }
+            PendingRead::Range(_, r) => {
+                let _ = r.send(Err(e));
+            }
+        }
+    }
+
+    fn answer(self, kv: &Kv) {
+        match self {
+            PendingRead::Key(k, r) => {
+                let _ = r.send(Ok(kv.get(&k).map(<[u8]>::to_vec)));
+            }
+            PendingRead::Range(q, r) => {
+                let _ = r.send(Ok(q.answer(kv)));
+            }
+        }
+    }
 }
 
 pub struct RaftLoop {
@@ -114,6 +146,7 @@ pub struct RaftLoop {
     /// the client's request id: two requests may carry the same one).
     puts: HashMap<u64, super::Reply<u64>>,
     deletes: HashMap<u64, super::Reply<bool>>,
+    range_deletes: HashMap<u64, super::Reply<u64>>,
     /// The number the next write proposed here carries (`Command::proposal`). It starts at a
     /// random value so that a restarted member cannot take an entry its earlier run proposed
     /// for one of its own.
@@ -241,6 +274,7 @@ impl RaftLoop {
             last_snapshot: snap_index,
             puts: HashMap::new(),
             deletes: HashMap::new(),
+            range_deletes: HashMap::new(),
             next_proposal: rand::random::<u64>(),
             read_seq: 0,
             reads: HashMap::new(),
@@ -438,7 +472,41 @@ impl RaftLoop {
                 key,
                 serializable: false,
                 reply,
-            } => self.read_index(key, reply),
+            } => self.read_index(PendingRead::Key(key, reply)),
+            Request::Range {
+                query,
+                serializable: true,
+                reply,
+            } => {
+                let _ = reply.send(Ok(query.answer(&self.kv)));
+            }
+            Request::Range {
+                query,
+                serializable: false,
+                reply,
+            } => self.read_index(PendingRead::Range(query, reply)),
+            Request::DeleteRange {
+                start,
+                end,
+                request_id,
+                reply,
+            } => {
+                let proposal = self.take_proposal();
+                let cmd = Command {
+                    request_id,
+                    op: Some(Op::DeleteRange(DeleteRange { start, end })),
+                    proposer: self.cfg.id,
+                    proposal,
+                };
+                match self.propose(&cmd) {
+                    Ok(()) => {
+                        self.range_deletes.insert(proposal, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
             Request::ConfChange { changes, reply } => {
                 if let Err(e) = self.conf_change(changes, reply) {
                     tracing::debug!("conf change refused: {e}");
@@ -476,9 +544,9 @@ impl RaftLoop {
             })
     }
 
-    fn read_index(&mut self, key: Vec<u8>, reply: super::Reply<Option<Vec<u8>>>) {
+    fn read_index(&mut self, read: PendingRead) {
         if self.leader == 0 {
-            let _ = reply.send(Err(NodeError::NoLeader));
+            read.fail(NodeError::NoLeader);
             return;
         }
         if self.role == StateRole::Leader {
@@ -486,16 +554,16 @@ impl RaftLoop {
             let committed = self.raw.raft.raft_log.committed;
             let term = self.raw.raft.raft_log.term(committed).unwrap_or(0);
             if term != self.raw.raft.term {
-                let _ = reply.send(Err(NodeError::Dropped {
+                read.fail(NodeError::Dropped {
                     reason: "the new leader has not committed yet".into(),
-                }));
+                });
                 return;
             }
         }
         self.read_seq += 1;
         let ctx = [self.cfg.id.to_be_bytes(), self.read_seq.to_be_bytes()].concat();
         self.raw.read_index(ctx.clone());
-        self.reads.insert(ctx, PendingRead { key, reply });
+        self.reads.insert(ctx, read);
     }
 
     fn start_transfer(&mut self, to: Option<u64>, reply: super::Reply<Transferred>) {
@@ -775,7 +843,8 @@ impl RaftLoop {
         // Drop waiters whose clients gave up.
         self.puts.retain(|_, r| !r.is_closed());
         self.deletes.retain(|_, r| !r.is_closed());
-        self.reads.retain(|_, r| !r.reply.is_closed());
+        self.range_deletes.retain(|_, r| !r.is_closed());
+        self.reads.retain(|_, r| !r.is_closed());
         if self
             .conf_pending
             .as_ref()
@@ -837,7 +906,10 @@ impl RaftLoop {
                         reason: "the leader changed".into(),
                     };
                     for (_, r) in self.reads.drain() {
-                        let _ = r.reply.send(Err(dropped()));
+                        r.fail(dropped());
+                    }
+                    for (_, r) in self.range_deletes.drain() {
+                        let _ = r.send(Err(dropped()));
                     }
                     for (_, r) in self.puts.drain() {
                         let _ = r.send(Err(dropped()));
@@ -1047,6 +1119,18 @@ impl RaftLoop {
                     let _ = r.send(answer);
                 }
             }
+            Some(Op::DeleteRange(_)) => {
+                if let Some(r) = self.range_deletes.remove(&cmd.proposal) {
+                    let answer = match res {
+                        Applied::DeletedRange(n) | Applied::Duplicate(Outcome::DeletedRange(n)) => {
+                            Ok(n)
+                        }
+                        Applied::Duplicate(first) => Err(reused(first)),
+                        _ => Ok(0),
+                    };
+                    let _ = r.send(answer);
+                }
+            }
             Some(Op::Publish(_)) | None => {}
         }
     }
@@ -1149,7 +1233,7 @@ impl RaftLoop {
                 break;
             }
             if let Some((_, r)) = self.ready_reads.pop_front() {
-                let _ = r.reply.send(Ok(self.kv.get(&r.key).map(<[u8]>::to_vec)));
+                r.answer(&self.kv);
             }
         }
     }
@@ -1259,7 +1343,10 @@ impl RaftLoop {
             let _ = r.send(Err(e.clone()));
         }
         for (_, r) in self.reads.drain() {
-            let _ = r.reply.send(Err(e.clone()));
+            r.fail(e.clone());
+        }
+        for (_, r) in self.range_deletes.drain() {
+            let _ = r.send(Err(e.clone()));
         }
         if let Some((_, _, r)) = self.conf_pending.take() {
             let _ = r.send(Err(e.clone()));

@@ -192,3 +192,64 @@ impl Tabular for Deleted {
         })]
     }
 }
+
+/// `get --prefix|--from-key`.
+#[derive(Debug, Clone)]
+pub struct Pairs {
+    pub pairs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The limit cut the range short.
+    pub more: bool,
+    pub keys_only: bool,
+    pub values_only: bool,
+}
+
+impl Serialize for Pairs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let kvs: Vec<serde_json::Value> = self
+            .pairs
+            .iter()
+            .map(|(k, v)| {
+                let mut o = serde_json::Map::new();
+                o.insert("key".into(), crate::proto::describe::bytes_json(k));
+                if !self.keys_only {
+                    o.insert("value".into(), crate::proto::describe::bytes_json(v));
+                }
+                serde_json::Value::Object(o)
+            })
+            .collect();
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("kvs", &kvs)?;
+        m.serialize_entry("count", &self.pairs.len())?;
+        m.serialize_entry("more", &self.more)?;
+        m.end()
+    }
+}
+
+impl Tabular for Pairs {
+    /// As etcdctl prints a range: the key on one line, its value on the next.
+    fn blocks(&self) -> Vec<Block> {
+        let mut v = Vec::new();
+        for (k, val) in &self.pairs {
+            if !self.values_only {
+                v.push(Block::Line(String::from_utf8_lossy(k).into_owned()));
+            }
+            if !self.keys_only {
+                v.push(Block::Line(String::from_utf8_lossy(val).into_owned()));
+            }
+        }
+        v
+    }
+}
+
+/// `del --prefix|--from-key`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeletedRange {
+    pub deleted: u64,
+}
+
+impl Tabular for DeletedRange {
+    fn blocks(&self) -> Vec<Block> {
+        vec![Block::Line(format!("{} key(s) deleted", self.deleted))]
+    }
+}

@@ -19,7 +19,7 @@ pub const SNAPSHOT_MAGIC: &[u8] = b"\x07rcsnap\x01";
 pub struct Command {
     #[prost(uint64, tag = "1")]
     pub request_id: u64,
-    #[prost(oneof = "Op", tags = "2, 3, 6")]
+    #[prost(oneof = "Op", tags = "2, 3, 6, 7")]
     pub op: Option<Op>,
     #[prost(uint64, tag = "4")]
     pub proposer: u64,
@@ -38,6 +38,31 @@ pub enum Op {
     /// other's peer addresses until each one publishes its API address.
     #[prost(message, tag = "6")]
     Publish(Publish),
+    /// Deletes every key in `[start, end)` (`end` empty: to the last key), as etcd's
+    /// DeleteRange.
+    #[prost(message, tag = "7")]
+    DeleteRange(DeleteRange),
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct DeleteRange {
+    #[prost(bytes = "vec", tag = "1")]
+    pub start: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub end: Vec<u8>,
+}
+
+/// The first key after every key that starts with `prefix` (etcd's GetPrefixRangeEnd):
+/// empty when there is none (a prefix of 0xff bytes, or the empty prefix), meaning "to the end".
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    Vec::new()
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -97,5 +122,13 @@ mod tests {
         let d = c.to_entry_data();
         assert_eq!(Command::from_entry_data(&d).unwrap().unwrap(), c);
         assert!(Command::from_entry_data(b"\x08\x01").is_none());
+    }
+
+    #[test]
+    fn prefix_ends() {
+        assert_eq!(prefix_end(b"a/"), b"a0".to_vec());
+        assert_eq!(prefix_end(b"a\xff"), b"b".to_vec());
+        assert_eq!(prefix_end(b"\xff\xff"), Vec::<u8>::new());
+        assert_eq!(prefix_end(b""), Vec::<u8>::new());
     }
 }

@@ -124,6 +124,11 @@ fn raftctl(c: &Command) -> Described {
             format!("del {}", text(&d.key)),
             json!({"raftctl": {"op": "delete", "request_id": c.request_id, "key": bytes_json(&d.key)}}),
         ),
+        Some(Op::DeleteRange(d)) => Described::new(
+            format!("del range [{}, {})", text(&d.start), text(&d.end)),
+            json!({"raftctl": {"op": "delete_range", "request_id": c.request_id,
+                   "start": bytes_json(&d.start), "end": bytes_json(&d.end)}}),
+        ),
         Some(Op::Publish(m)) => Described::new(
             format!("publish member {} peer {} api {}", m.id, m.peer, m.api),
             json!({"raftctl": {"op": "publish", "id": m.id, "peer": m.peer, "api": m.api}}),

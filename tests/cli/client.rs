@@ -199,3 +199,49 @@ fn r8_os_errors_print_once() {
         );
     }
 }
+
+#[test]
+fn r8_ranges_as_etcdctl_has_them() {
+    let c = TestCluster::start(1, &[]);
+    let ep = c.member(1).api.clone();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--endpoints", ep.as_str()];
+        all.extend_from_slice(args);
+        raftctl(all)
+    };
+    for k in ["a/1", "a/2", "a/3", "ab", "b"] {
+        assert_eq!(run(&["put", k, &format!("v{k}")]).code, 0);
+    }
+    let r = run(&["get", "--prefix", "a/"]);
+    assert_eq!(
+        r.stdout, "a/1\nva/1\na/2\nva/2\na/3\nva/3\n",
+        "{}",
+        r.stderr
+    );
+    let r = run(&["get", "--prefix", "a/", "--keys-only"]);
+    assert_eq!(r.stdout, "a/1\na/2\na/3\n");
+    let r = run(&["get", "--prefix", "a/", "--print-value-only"]);
+    assert_eq!(r.stdout, "va/1\nva/2\nva/3\n");
+    let j = run(&["-o", "json", "get", "--prefix", "a", "--limit", "2"]).json();
+    assert_eq!(
+        (j["count"].as_u64(), j["more"].as_bool()),
+        (Some(2), Some(true)),
+        "{j}"
+    );
+    let j = run(&["-o", "json", "get", "--from-key", "ab"]).json();
+    let keys: Vec<&str> = j["kvs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["ab", "b"]);
+    let j = run(&["-o", "json", "del", "--prefix", "a/"]).json();
+    assert_eq!(j["deleted"], 3);
+    let r = run(&["get", "--prefix", ""]);
+    assert_eq!(r.stdout, "ab\nvab\nb\nvb\n");
+    // An empty range is an answer, not an error.
+    let r = run(&["get", "--prefix", "zz"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    c.stop_and_check();
+}
