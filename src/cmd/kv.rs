@@ -74,12 +74,20 @@ pub fn status(t: &Target, format: Format, out: &mut dyn Write) -> anyhow::Result
         .into_iter()
         .map(|(api, r)| match r {
             Ok(s) => NodeEntry::Up(Box::new(s)),
-            Err(error) => NodeEntry::Down {
-                id: id_of(&api),
-                api: api.trim_start_matches("http://").to_string(),
-                reachable: false,
-                error,
-            },
+            Err(error) => {
+                let api = api.trim_start_matches("http://").to_string();
+                // The row names the address already.
+                let error = error
+                    .strip_prefix(&format!("{api} "))
+                    .map(str::to_string)
+                    .unwrap_or(error);
+                NodeEntry::Down {
+                    id: id_of(&api),
+                    api,
+                    reachable: false,
+                    error,
+                }
+            }
         })
         .collect();
     nodes.sort_by_key(|n| match n {
@@ -87,7 +95,11 @@ pub fn status(t: &Target, format: Format, out: &mut dyn Write) -> anyhow::Result
         NodeEntry::Down { id, .. } => (0, id.unwrap_or(u64::MAX)),
     });
     let report = ClusterStatus { nodes };
-    output::render(&report, format, out)?;
+    let fit = output::Fit {
+        width: output::width(),
+        base: None,
+    };
+    output::render_fit(&report, format, out, &fit)?;
     if report.leader().is_none() {
         output::diagnostic(&report.no_leader_reason());
         return Ok(Outcome::ProblemFound);

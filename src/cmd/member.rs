@@ -42,17 +42,36 @@ pub fn run(
             if leader.voters.contains(&id) {
                 bail!("node {id} is already a voter");
             }
-            rt.block_on(change(&ep, vec![Change::of(ChangeKind::AddVoter, id)]))?;
-            let (leader, _) = rt.block_on(target::leader(&t.endpoints))?;
-            output::render(&list(&leader, t.manifest.as_ref()), format, out)?;
+            let after = rt.block_on(change(&ep, vec![Change::of(ChangeKind::AddVoter, id)]))?;
+            let mut l = leader;
+            l.voters = after.voters;
+            l.learners = after.learners;
+            let mut report = list(&l, t.manifest.as_ref());
+            report.changed = Some(format!(
+                "promoted node {id} to voter (at index {})",
+                after.index
+            ));
+            output::render(&report, format, out)?;
         }
         MemberCommand::Remove { id } => {
             let leader = rt.block_on(remove(t, id))?;
-            output::render(&list(&leader, t.manifest.as_ref()), format, out)?;
+            let mut report = list(&leader, t.manifest.as_ref());
+            report.changed = Some(format!("removed node {id}"));
+            output::render(&report, format, out)?;
         }
         MemberCommand::Change { add, remove } => {
             let leader = rt.block_on(joint(t, &add, &remove))?;
-            output::render(&list(&leader, t.manifest.as_ref()), format, out)?;
+            let mut report = list(&leader, t.manifest.as_ref());
+            let mut what = Vec::new();
+            if !add.is_empty() {
+                what.push(format!("added {}", add.join(", ")));
+            }
+            if !remove.is_empty() {
+                let r: Vec<String> = remove.iter().map(u64::to_string).collect();
+                what.push(format!("removed {}", r.join(", ")));
+            }
+            report.changed = Some(format!("joint change applied: {}", what.join("; ")));
+            output::render(&report, format, out)?;
         }
     }
     Ok(Outcome::Ok)
@@ -96,15 +115,27 @@ fn list(leader: &NodeStatus, manifest: Option<&Manifest>) -> MemberList {
                 .filter(|p| !p.is_empty())
                 .or(local.map(|l| l.api.clone()))
                 .unwrap_or_default();
+            // Heard from: the leader itself, or a peer whose progress moved or answered lately.
+            let started = id == leader.id
+                || leader
+                    .progress
+                    .iter()
+                    .any(|p| p.id == id && (p.matched > 0 || p.recent_active));
             MemberRow {
                 id,
                 role: role.into(),
                 peer,
                 api,
+                status: if started { "started" } else { "unstarted" }.into(),
+                is_leader: id == leader.id,
+                is_learner: leader.learners.contains(&id),
             }
         })
         .collect();
-    MemberList { members }
+    MemberList {
+        changed: None,
+        members,
+    }
 }
 
 async fn change(endpoint: &str, changes: Vec<Change>) -> anyhow::Result<crate::node::Membership> {
@@ -260,12 +291,7 @@ async fn add(
             start_command(&leader, id, &peer, &api)
         ));
         if learner {
-            return Ok(MemberRow {
-                id,
-                role: "learner".into(),
-                peer,
-                api,
-            });
+            return Ok(MemberRow::added(id, "learner", peer, api, false));
         }
     }
     let mut eps = t.endpoints.clone();
@@ -294,12 +320,7 @@ async fn add(
             })?;
         role = "voter";
     }
-    Ok(MemberRow {
-        id,
-        role: role.into(),
-        peer,
-        api,
-    })
+    Ok(MemberRow::added(id, role, peer, api, true))
 }
 
 fn unreachable_usage<T>() -> anyhow::Result<T> {

@@ -177,6 +177,10 @@ pub struct RaftLoop {
     peer_apis: HashMap<u64, String>,
     /// When this member last proposed its own addresses (until the record shows them).
     last_publish: Instant,
+    /// Bytes of the newest snapshot's data.
+    snap_bytes: u64,
+    /// What went wrong and is not yet put right (shown in the status).
+    errors: Vec<String>,
 }
 
 fn slog_logger() -> slog::Logger {
@@ -234,6 +238,7 @@ impl RaftLoop {
             }
             conf_state = s.get_metadata().get_conf_state().clone();
         }
+        let rec_snap_bytes = rec.snapshot.as_ref().map_or(0, |s| s.data.len() as u64);
         let store = WalStorage::new(rec.hard_state.clone(), rec.snapshot.clone(), rec.entries);
         let raft_cfg = Config {
             id: cfg.id,
@@ -294,6 +299,8 @@ impl RaftLoop {
             stop_reason: None,
             peer_apis: HashMap::new(),
             last_publish: Instant::now() - Duration::from_secs(10),
+            snap_bytes: rec_snap_bytes,
+            errors: Vec::new(),
             cfg,
         })
     }
@@ -1001,6 +1008,7 @@ impl RaftLoop {
             m.index,
             m.term
         );
+        self.snap_bytes = s.data.len() as u64;
         self.store.apply_snapshot(s.clone());
         self.kv = kv;
         for mem in self.kv.members() {
@@ -1293,9 +1301,13 @@ impl RaftLoop {
             Err(e) => {
                 // Nothing is lost: the log is kept, and the next apply tries again.
                 tracing::error!("member {}: writing a snapshot failed: {e}", self.cfg.id);
+                self.errors.retain(|x| !x.starts_with("snapshot: "));
+                self.errors.push(format!("snapshot: {e}"));
+                self.dirty = true;
                 return Ok(());
             }
         };
+        self.errors.retain(|x| !x.starts_with("snapshot: "));
         let (index, term) = (ours.metadata.index, ours.metadata.term);
         if index <= self.store.snapshot_index() {
             // A newer snapshot from the leader was installed meanwhile: this one is stale.
@@ -1317,6 +1329,7 @@ impl RaftLoop {
             ..Default::default()
         };
         s.set_metadata(convert::snapshot_metadata_to_raft(&ours.metadata));
+        self.snap_bytes = s.data.len() as u64;
         self.store.set_snapshot(s);
         self.last_snapshot = index;
         let compact_to = index.saturating_sub(self.cfg.catch_up_entries);
@@ -1430,6 +1443,9 @@ impl RaftLoop {
                 .collect(),
             removed: self.kv.removed().collect(),
             max_request_bytes: self.cfg.max_request_bytes,
+            version: env!("CARGO_PKG_VERSION").into(),
+            db_size: self.snap_bytes,
+            errors: self.errors.clone(),
         };
         if **self.status_tx.borrow() != st {
             let _ = self.status_tx.send(Arc::new(st));

@@ -69,4 +69,15 @@ pub struct NodeStatus {
     /// The largest value this member takes, in bytes (`raftctl node --max-request-bytes`).
     #[serde(default)]
     pub max_request_bytes: u64,
+    /// The raftctl version the member runs.
+    #[serde(default)]
+    pub version: String,
+    /// Bytes of its newest snapshot's data (etcd's DB SIZE is its bbolt file; raftctl's state
+    /// lives in memory and on disk only as snapshots).
+    #[serde(default)]
+    pub db_size: u64,
+    /// Problems the member is living with (etcd shows its alarms here): a snapshot that could
+    /// not be written, for instance. Empty when healthy.
+    #[serde(default)]
+    pub errors: Vec<String>,
 }

@@ -116,25 +116,58 @@ pub struct MemberRow {
     pub role: String,
     pub peer: String,
     pub api: String,
+    /// `started` once the leader has heard from it, else `unstarted` (as etcdctl says).
+    pub status: String,
+    pub is_leader: bool,
+    pub is_learner: bool,
+}
+
+impl MemberRow {
+    /// A member just added: nothing heard from it yet unless `started`.
+    pub fn added(id: u64, role: &str, peer: String, api: String, started: bool) -> MemberRow {
+        MemberRow {
+            id,
+            role: role.into(),
+            peer,
+            api,
+            status: if started { "started" } else { "unstarted" }.into(),
+            is_leader: false,
+            is_learner: role == "learner",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberList {
+    /// What the command changed ("promoted node 4 to voter"); absent for `member list`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
     pub members: Vec<MemberRow>,
 }
 
 impl Tabular for MemberList {
     fn blocks(&self) -> Vec<Block> {
-        let mut t = table(&["ID", "ROLE", "PEER", "API"]);
+        let mut t = table(&["ID", "STATUS", "ROLE", "PEER", "API", "IS LEARNER"]);
         for m in &self.members {
             t.add_row(vec![
-                m.id.to_string(),
+                if m.is_leader {
+                    format!("{} (leader)", m.id)
+                } else {
+                    m.id.to_string()
+                },
+                m.status.clone(),
                 m.role.clone(),
                 m.peer.clone(),
                 m.api.clone(),
+                m.is_learner.to_string(),
             ]);
         }
-        vec![Block::Table(Box::new(t))]
+        let mut v = Vec::new();
+        if let Some(c) = &self.changed {
+            v.push(Block::Line(format!("{c}; the members now:")));
+        }
+        v.push(Block::Table(Box::new(t)));
+        v
     }
 }
 

@@ -85,50 +85,118 @@ fn ids(v: &[u64]) -> String {
     v.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
 }
 
-impl Tabular for ClusterStatus {
-    fn blocks(&self) -> Vec<Block> {
-        let mut t = table(&[
-            "ID", "API", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "FIRST", "LAST",
-            "SNAPSHOT", "VOTERS", "LEARNERS", "ERROR",
-        ]);
-        for n in &self.nodes {
-            match n {
-                NodeEntry::Up(s) => {
-                    let mut voters = ids(&s.voters);
-                    if !s.voters_outgoing.is_empty() {
-                        voters = format!("{voters} (joint: {})", ids(&s.voters_outgoing));
-                    }
-                    t.add_row(vec![
-                        s.id.to_string(),
-                        s.api.clone(),
-                        s.role.clone(),
-                        s.term.to_string(),
-                        match s.leader {
-                            0 => "-".to_string(),
-                            l => l.to_string(),
-                        },
-                        s.commit.to_string(),
-                        s.applied.to_string(),
-                        s.first_index.to_string(),
-                        s.last_index.to_string(),
-                        s.snapshot_index.to_string(),
-                        voters,
-                        ids(&s.learners),
-                        String::new(),
-                    ]);
+/// The columns of `status`, and which go first when the table must fit a narrow terminal.
+const COLUMNS: [&str; 15] = [
+    "ID", "API", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "FIRST", "LAST", "SNAPSHOT",
+    "DB SIZE", "VERSION", "VOTERS", "LEARNERS", "ERRORS",
+];
+const DROP_FIRST: [&str; 9] = [
+    "FIRST", "SNAPSHOT", "VERSION", "LEARNERS", "VOTERS", "DB SIZE", "APPLIED", "LAST", "API",
+];
+
+/// Bytes for people: `512 B`, `1.5 KiB`, `12.0 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}
+
+impl ClusterStatus {
+    fn row(n: &NodeEntry) -> Vec<String> {
+        match n {
+            NodeEntry::Up(s) => {
+                let mut voters = ids(&s.voters);
+                if !s.voters_outgoing.is_empty() {
+                    voters = format!("{voters} (joint: {})", ids(&s.voters_outgoing));
                 }
-                NodeEntry::Down { id, api, error, .. } => {
-                    let mut row = vec![
-                        id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
-                        api.clone(),
-                        "unreachable".into(),
-                    ];
-                    row.extend(std::iter::repeat_n(String::new(), 9));
-                    row.push(error.clone());
-                    t.add_row(row);
-                }
+                vec![
+                    s.id.to_string(),
+                    s.api.clone(),
+                    s.role.clone(),
+                    s.term.to_string(),
+                    match s.leader {
+                        0 => "-".to_string(),
+                        l => l.to_string(),
+                    },
+                    s.commit.to_string(),
+                    s.applied.to_string(),
+                    s.first_index.to_string(),
+                    s.last_index.to_string(),
+                    s.snapshot_index.to_string(),
+                    human_bytes(s.db_size),
+                    s.version.clone(),
+                    voters,
+                    ids(&s.learners),
+                    s.errors.join("; "),
+                ]
+            }
+            NodeEntry::Down { id, api, error, .. } => {
+                let mut row = vec![
+                    id.map(|i| i.to_string()).unwrap_or_else(|| "?".into()),
+                    api.clone(),
+                    "unreachable".into(),
+                ];
+                row.extend(std::iter::repeat_n(String::new(), COLUMNS.len() - 4));
+                row.push(error.clone());
+                row
             }
         }
+    }
+
+    /// The node table without the `dropped` columns (with ERRORS cut to `errors_cut`
+    /// characters, to measure a layout in which that free-text column will wrap).
+    fn node_table(&self, dropped: &[&str], errors_cut: Option<usize>) -> comfy_table::Table {
+        let keep: Vec<usize> = (0..COLUMNS.len())
+            .filter(|i| !dropped.contains(&COLUMNS[*i]))
+            .collect();
+        let header: Vec<&str> = keep.iter().map(|i| COLUMNS[*i]).collect();
+        let mut t = table(&header);
+        for n in &self.nodes {
+            let mut row = Self::row(n);
+            if let (Some(w), Some(last)) = (errors_cut, row.last_mut()) {
+                *last = super::cut(last, w);
+            }
+            t.add_row(keep.iter().map(|i| row[*i].clone()).collect::<Vec<_>>());
+        }
+        t
+    }
+}
+
+fn table_width(t: &comfy_table::Table) -> usize {
+    t.lines()
+        .map(|l| l.trim_end().chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+impl Tabular for ClusterStatus {
+    fn blocks_fit(&self, fit: &super::Fit) -> Vec<Block> {
+        let Some(width) = fit.width else {
+            return self.blocks();
+        };
+        // Drop the columns a person needs least until the table fits; ERRORS (last) wraps.
+        let mut dropped: Vec<&str> = Vec::new();
+        for c in DROP_FIRST {
+            if table_width(&self.node_table(&dropped, Some(16))) <= width {
+                break;
+            }
+            dropped.push(c);
+        }
+        let mut v = self.blocks();
+        v[0] = Block::Table(Box::new(self.node_table(&dropped, None)));
+        v
+    }
+
+    fn blocks(&self) -> Vec<Block> {
+        let t = self.node_table(&[], None);
         let mut v = vec![Block::Table(Box::new(t))];
         match self.leader() {
             Some(l) if !l.progress.is_empty() => {

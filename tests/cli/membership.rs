@@ -167,3 +167,79 @@ fn r8_member_add_with_endpoints_prints_how_to_start_it() {
     let _ = child.wait();
     assert_eq!(caught_up["state"], "replicate");
 }
+
+/// Runs raftctl as if on an 80-column terminal (`$COLUMNS`).
+fn rc80(dir: &Path, args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_raftctl"))
+        .arg("--cluster")
+        .arg(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env_remove("RAFTCTL_ENDPOINTS")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn r8_member_list_and_status_say_what_an_operator_looks_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let _down = Down(&dir);
+    assert_eq!(
+        rc(
+            &dir,
+            &["cluster", "up", "--nodes", "3", "--snapshot-count", "5"]
+        )
+        .code,
+        0
+    );
+    for i in 0..12 {
+        assert_eq!(rc(&dir, &["put", &format!("k{i}"), "value"]).code, 0);
+    }
+    let add = rc(&dir, &["member", "add", "--learner"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let list = rc(&dir, &["-o", "json", "member", "list"]).json();
+    let members = list["members"].as_array().unwrap().clone();
+    assert_eq!(members.iter().filter(|m| m["is_leader"] == true).count(), 1);
+    let four = members.iter().find(|m| m["id"] == 4).unwrap();
+    assert_eq!(
+        (four["is_learner"].as_bool(), four["status"].as_str()),
+        (Some(true), Some("started"))
+    );
+    assert!(list.get("changed").is_none(), "{list}");
+    let promote = rc(&dir, &["member", "promote", "4"]);
+    assert_eq!(promote.code, 0, "{}", promote.stderr);
+    assert!(
+        promote.stdout.starts_with("promoted node 4 to voter"),
+        "{}",
+        promote.stdout
+    );
+    let st = rc(&dir, &["-o", "json", "status"]).json();
+    let n = &st["nodes"][0];
+    assert_eq!(n["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        n["db_size"].as_u64().unwrap() > 0,
+        "a snapshot was taken: {n}"
+    );
+    assert_eq!(n["errors"], serde_json::json!([]));
+    // 80 columns, with a member down and its error in the last column (item 22).
+    assert_eq!(rc(&dir, &["cluster", "kill", "3"]).code, 0);
+    for args in [&["status"][..], &["member", "list"][..]] {
+        let r = rc80(&dir, args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        for l in r.stdout.lines() {
+            assert!(
+                l.chars().count() <= 80,
+                "{args:?}: {} wide: {l}",
+                l.chars().count()
+            );
+        }
+        assert!(r.stdout.contains("unreachable") || args[0] != "status");
+    }
+}
