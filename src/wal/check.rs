@@ -111,6 +111,8 @@ pub struct Checker {
     term_since_state: u64,
     last_snapshot: Option<(u64, u64)>,
     snapshots_with_conf: u64,
+    /// Of those, the ones above index 0 (a subset of the records the summary counts there).
+    snapshots_above_zero_with_conf: u64,
     /// Index of the first entry of the current segment, for the name-index check.
     seg_first_entry: Option<u64>,
     seg_name_index: u64,
@@ -509,6 +511,9 @@ impl Checker {
         }
         if s.conf_state.is_some() {
             self.snapshots_with_conf += 1;
+            if s.index > 0 {
+                self.snapshots_above_zero_with_conf += 1;
+            }
         }
         if let Some(cs) = &s.conf_state {
             self.base_conf = Some((s.index, cs.clone()));
@@ -558,8 +563,10 @@ impl Checker {
             }
         }
         if self.snapshots_with_conf > 0 {
-            let without = s.snapshots.iter().filter(|x| x.0 > 0).count() as u64
-                - self.snapshots_with_conf.min(s.snapshots.len() as u64);
+            // Both counts are of records above index 0: an index-0 record that carries a
+            // ConfState must not make the difference negative.
+            let above_zero = s.snapshots.iter().filter(|x| x.0 > 0).count() as u64;
+            let without = above_zero.saturating_sub(self.snapshots_above_zero_with_conf);
             if without > 0 {
                 let msg = format!(
                     "{without} snapshot record(s) with index > 0 carry no ConfState, which etcd 3.5 always writes"
@@ -708,4 +715,46 @@ impl Checker {
 
 fn hs_commit(hs: Option<HardState>) -> u64 {
     hs.map(|h| h.commit).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::raftpb::ConfState;
+
+    /// Issue 9: an index-0 snapshot record with a ConfState made the count of records without
+    /// one underflow (a panic in debug builds).
+    #[test]
+    fn an_index_zero_snapshot_with_a_conf_state_counts_nothing_missing() {
+        let mut c = Checker::new();
+        c.segment_start(
+            Arc::from("0000000000000000-0000000000000000.wal"),
+            0,
+            0,
+            true,
+        );
+        let pos = Pos {
+            file: "0000000000000000-0000000000000000.wal",
+            offset: 0,
+        };
+        c.record(pos, RecordType::Crc as i64, &[]);
+        let mut snap = Vec::new();
+        WalSnapshot {
+            index: 0,
+            term: 0,
+            conf_state: Some(ConfState {
+                voters: vec![1],
+                ..Default::default()
+            }),
+            extra: Vec::new(),
+        }
+        .encode(&mut snap);
+        c.record(pos, RecordType::Snapshot as i64, &snap);
+        let _ = c.finish("0000000000000000-0000000000000000.wal");
+        let problems = c.take_problems();
+        assert!(
+            !problems.iter().any(|p| p.kind == Kind::SnapshotNoConfState),
+            "{problems:?}"
+        );
+    }
 }
