@@ -4,6 +4,7 @@
 //! publishes. No clap, no terminal here.
 
 pub mod disk;
+pub mod plan;
 mod raft_loop;
 pub mod status;
 

@@ -9,16 +9,15 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use protobuf::Message as _;
-use raft::eraftpb::{
-    self, ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, EntryType,
-};
+use raft::eraftpb::{self, ConfChangeType, ConfChangeV2, EntryType};
 use raft::{Config, ProgressState, RawNode, StateRole, Storage};
 use tokio::sync::watch;
 
 use super::disk::{self, MemberContext, Recovered};
+use super::plan;
 use super::{
-    Change, ChangeKind, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress,
-    RangeAnswer, RangeQuery, Request, Transferred,
+    Change, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, RangeAnswer,
+    RangeQuery, Request, Transferred,
 };
 use crate::kv::{Applied, Kv, Member, Outcome};
 use crate::proto::command::{Command, Delete, DeleteRange, Op, Publish, Put};
@@ -32,8 +31,6 @@ use crate::wal::writer::WriterOptions;
 
 /// `.snap` files kept.
 const KEEP_SNAPS: usize = 5;
-/// A learner is caught up when its match is within this many entries of the leader's log.
-const CAUGHT_UP: u64 = 100;
 
 /// What `open` found or made on disk.
 pub struct Boot {
@@ -578,59 +575,20 @@ impl RaftLoop {
             let _ = reply.send(Err(self.not_leader()));
             return;
         }
-        let cs = self.raw.raft.prs().conf().to_conf_state();
-        let last = self.raw.raft.raft_log.last_index();
-        let target = match to {
-            Some(t) => t,
-            None => {
-                let best = self
-                    .raw
-                    .raft
-                    .prs()
-                    .iter()
-                    .filter(|(id, _)| **id != self.cfg.id && cs.voters.contains(id))
-                    .max_by_key(|(id, p)| (p.recent_active, p.matched, std::cmp::Reverse(**id)))
-                    .map(|(id, _)| *id);
-                match best {
-                    Some(b) => b,
-                    None => {
-                        let _ = reply.send(Err(NodeError::Invalid {
-                            reason: "no other voter to transfer to".into(),
-                        }));
-                        return;
-                    }
-                }
+        let target = match plan::transfer(&self.plan_view(), to) {
+            Ok(plan::Transfer::To(t)) => t,
+            Ok(plan::Transfer::AlreadyLeader) => {
+                let _ = reply.send(Ok(Transferred {
+                    from: self.cfg.id,
+                    to: self.cfg.id,
+                }));
+                return;
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
             }
         };
-        let fail = |reason: String| NodeError::Invalid { reason };
-        if target == self.cfg.id {
-            let _ = reply.send(Ok(Transferred {
-                from: self.cfg.id,
-                to: target,
-            }));
-            return;
-        }
-        if cs.learners.contains(&target) {
-            let _ = reply.send(Err(fail(format!(
-                "member {target} is a learner; only a voter can lead"
-            ))));
-            return;
-        }
-        if !cs.voters.contains(&target) {
-            let _ = reply.send(Err(fail(format!(
-                "member {target} is not a voter of this cluster"
-            ))));
-            return;
-        }
-        if let Some(p) = self.raw.raft.prs().get(target)
-            && !p.recent_active
-        {
-            let _ = reply.send(Err(fail(format!(
-                "member {target} is unreachable (not recently active; match {} of {last})",
-                p.matched
-            ))));
-            return;
-        }
         self.raw.transfer_leader(target);
         let deadline = Instant::now() + self.cfg.tick * (self.cfg.election_tick as u32 * 2 + 4);
         self.transfer = Some((self.cfg.id, target, deadline, reply));
@@ -691,119 +649,39 @@ impl RaftLoop {
         }
     }
 
+    /// What the planner (`plan.rs`) needs to know of this leader.
+    fn plan_view(&self) -> plan::View {
+        let r = &self.raw.raft;
+        let cs = r.prs().conf().to_conf_state();
+        plan::View {
+            id: self.cfg.id,
+            voters: cs.voters.iter().copied().collect(),
+            learners: cs.learners.iter().copied().collect(),
+            voters_outgoing: cs.voters_outgoing.iter().copied().collect(),
+            peers: r
+                .prs()
+                .iter()
+                .map(|(id, p)| {
+                    let peer = plan::Peer {
+                        matched: p.matched,
+                        replicating: p.state == ProgressState::Replicate,
+                        recent_active: p.recent_active,
+                    };
+                    (*id, peer)
+                })
+                .collect(),
+            last_index: r.raft_log.last_index(),
+            pending: self.conf_pending.is_some() || r.pending_conf_index > self.applied,
+            removed: self.kv.removed().collect(),
+        }
+    }
+
     /// Refuses what raft-rs would silently turn into a no-op, and what would hurt the cluster.
     fn check_conf_change(&self, changes: &[Change]) -> Result<ConfChangeV2, NodeError> {
-        let invalid = |reason: String| NodeError::Invalid { reason };
         if self.role != StateRole::Leader {
             return Err(self.not_leader());
         }
-        if changes.is_empty() {
-            return Err(invalid("no change given".into()));
-        }
-        if self.conf_pending.is_some() || self.raw.raft.pending_conf_index > self.applied {
-            return Err(NodeError::Busy {
-                reason: "a conf change is already in progress; retry when it has applied".into(),
-            });
-        }
-        let cs = self.raw.raft.prs().conf().to_conf_state();
-        if !cs.voters_outgoing.is_empty() {
-            return Err(NodeError::Busy {
-                reason: "the cluster is leaving a joint configuration; retry in a moment".into(),
-            });
-        }
-        let last = self.raw.raft.raft_log.last_index();
-        let mut voters: Vec<u64> = cs.voters.clone();
-        let mut ctx: HashMap<String, MemberContext> = HashMap::new();
-        let mut cc = ConfChangeV2::default();
-        for (i, c) in changes.iter().enumerate() {
-            if c.id == 0 {
-                return Err(invalid("member id 0 is not allowed".into()));
-            }
-            if changes[..i].iter().any(|x| x.id == c.id) {
-                return Err(invalid(format!(
-                    "member {} appears more than once in one change",
-                    c.id
-                )));
-            }
-            let adds = matches!(c.kind, ChangeKind::AddVoter | ChangeKind::AddLearner);
-            if adds && self.kv.removed().any(|r| r == c.id) {
-                return Err(invalid(format!(
-                    "member {} was removed from this cluster, and a removed member's id is never \
-                     used again (its old log could come back with it): add it under a new id",
-                    c.id
-                )));
-            }
-            let is_voter = cs.voters.contains(&c.id);
-            let is_learner = cs.learners.contains(&c.id);
-            let t = match c.kind {
-                ChangeKind::AddVoter => {
-                    if is_voter {
-                        return Err(invalid(format!("member {} is already a voter", c.id)));
-                    }
-                    if is_learner {
-                        let p = self.raw.raft.prs().get(c.id);
-                        let ok = p.is_some_and(|p| {
-                            p.state == ProgressState::Replicate && p.matched + CAUGHT_UP >= last
-                        });
-                        if !ok {
-                            let m = p.map(|p| p.matched).unwrap_or(0);
-                            return Err(invalid(format!(
-                                "learner {} has not caught up (match {m} of {last}); promote it later",
-                                c.id
-                            )));
-                        }
-                    }
-                    voters.push(c.id);
-                    ConfChangeType::AddNode
-                }
-                ChangeKind::AddLearner => {
-                    if is_voter || is_learner {
-                        return Err(invalid(format!("member {} is already a member", c.id)));
-                    }
-                    ConfChangeType::AddLearnerNode
-                }
-                ChangeKind::Remove => {
-                    if !is_voter && !is_learner {
-                        return Err(invalid(format!(
-                            "member {} is not a member of this cluster",
-                            c.id
-                        )));
-                    }
-                    if c.id == self.cfg.id {
-                        return Err(invalid(format!(
-                            "member {} is the leader: transfer leadership before removing it",
-                            c.id
-                        )));
-                    }
-                    voters.retain(|v| *v != c.id);
-                    ConfChangeType::RemoveNode
-                }
-            };
-            let mut s = ConfChangeSingle::default();
-            s.set_change_type(t);
-            s.node_id = c.id;
-            cc.mut_changes().push(s);
-            if !c.peer.is_empty() || !c.api.is_empty() {
-                ctx.insert(
-                    c.id.to_string(),
-                    MemberContext {
-                        peer: c.peer.clone(),
-                        api: c.api.clone(),
-                    },
-                );
-            }
-        }
-        if voters.is_empty() {
-            return Err(invalid("that would remove the last voter".into()));
-        }
-        // Several changes at once, or a change that leaves a single voter from two (raft-rs-notes
-        // §3: the survivor can be stranded), go through joint consensus.
-        let shrink_to_one = cs.voters.len() == 2 && voters.len() == 1;
-        if changes.len() > 1 || shrink_to_one {
-            cc.set_transition(ConfChangeTransition::Implicit);
-        }
-        cc.context = serde_json::to_vec(&ctx).unwrap_or_default().into();
-        Ok(cc)
+        plan::conf_change(&self.plan_view(), changes)
     }
 
     fn housekeeping(&mut self) {
