@@ -4,7 +4,6 @@
 
 use libfuzzer_sys::fuzz_target;
 use raftctl::wal::layout::Layout;
-use raftctl::wal::verify;
 use raftctl::wal::view::{LogView, ViewOptions};
 
 fuzz_target!(|data: &[u8]| {
@@ -13,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     std::fs::create_dir(&wal).expect("mkdir");
     std::fs::write(wal.join("0000000000000000-0000000000000000.wal"), data).expect("write");
     let layout = Layout::open(&wal).expect("layout");
-    let _ = verify::verify(&layout);
+    let _ = raftctl::datadir::verify(&layout);
     for raw in [false, true] {
         let mut view = LogView::new(layout.segments.clone(), ViewOptions { raw, start_index: 0 });
         while let Some(item) = view.next() {

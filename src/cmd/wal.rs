@@ -11,18 +11,17 @@ use crate::output::dump::DumpWriter;
 use crate::output::{self, Fit, Format};
 use crate::proto::describe::Decoder;
 use crate::proto::raftpb::EntryType;
-use crate::snap;
 use crate::wal::layout::{Layout, LeftoverKind, Segment};
 use crate::wal::view::{Item, LogView, ViewOptions};
-use crate::wal::{diff, repair, verify};
+use crate::wal::{diff, repair};
 
 pub fn run(c: WalCommand, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     match c {
         WalCommand::Dump(a) => dump(a, format, out),
         WalCommand::Verify { path } => {
             let layout = open(&path)?;
-            let report =
-                verify::verify(&layout).with_context(|| format!("verifying {}", path.display()))?;
+            let report = crate::datadir::verify(&layout)
+                .with_context(|| format!("verifying {}", path.display()))?;
             output::render_fit(&report, format, out, &Fit::detect(&path))?;
             Ok(if report.ok {
                 Outcome::Ok
@@ -159,23 +158,25 @@ impl Filter {
     }
 }
 
-/// The segments etcd would read when starting from the newest readable `.snap`, and that
+/// The segments etcd would read when starting from the snapshot it would pick (the WAL's
+/// snapshot records and commit decide, as `wal verify` says: one rule for both), and that
 /// snapshot's index (etcd-wal-format.md §7.1).
 fn from_snap(layout: &Layout) -> anyhow::Result<(Vec<Segment>, u64)> {
-    let mut files = layout.snap_files()?;
-    files.reverse();
-    for f in files {
-        let r = snap::inspect(&f)?;
-        if let (true, Some(index)) = (r.ok(), r.index) {
-            let pos = layout.segments.iter().rposition(|s| s.index <= index).with_context(|| {
-                format!(
-                    "{}: no segment starts at or below the snapshot's index {index}: etcd cannot \
-                     open this WAL from it",
-                    layout.wal_dir.as_deref().unwrap_or(Path::new("")).display()
-                )
-            })?;
-            return Ok((layout.segments[pos..].to_vec(), index));
-        }
-    }
-    Ok((layout.segments.clone(), 0))
+    let report = crate::datadir::verify(layout)?;
+    let index = match report.opens_from {
+        Some(f) if f.snap_file.is_some() => f.index,
+        _ => return Ok((layout.segments.clone(), 0)),
+    };
+    let pos = layout
+        .segments
+        .iter()
+        .rposition(|s| s.index <= index)
+        .with_context(|| {
+            format!(
+                "{}: no segment starts at or below the snapshot's index {index}: etcd cannot open \
+             this WAL from it",
+                layout.wal_dir.as_deref().unwrap_or(Path::new("")).display()
+            )
+        })?;
+    Ok((layout.segments[pos..].to_vec(), index))
 }

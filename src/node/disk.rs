@@ -202,41 +202,28 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
     })
 }
 
+/// The snapshot this member starts from: the one rule of `wal::verify::start_snapshot`, with
+/// no bound by the commit index (raftctl snapshots at the applied index, which can be ahead
+/// of the last synced commit-only HardState).
 fn newest_usable_snap(
     data_dir: &Path,
     records: &[(u64, u64)],
 ) -> Result<Option<Snapshot>, DiskError> {
-    let dir = snap_dir(data_dir);
-    if !dir.is_dir() {
+    let Some(r) = crate::datadir::start_snapshot(&snap_dir(data_dir), records, None)? else {
         return Ok(None);
-    }
-    // Sorted by name, so newest last.
-    let files = snap::list(&dir).unwrap_or_default();
-    for f in files.iter().rev() {
-        let r = snap::inspect(f)?;
-        let (Some(term), Some(index)) = (r.term, r.index) else {
-            continue;
-        };
-        // Unlike etcd, a record above the durable commit is usable: raftctl snapshots at the
-        // applied index, which can be ahead of the last synced commit-only HardState.
-        if !r.ok() || !records.contains(&(index, term)) {
-            tracing::warn!(
-                "{}: not usable (unreadable, or no WAL record matches it)",
-                f.display()
-            );
-            continue;
-        }
-        // `inspect` already read, checked and decoded it: build the snapshot from that.
-        return Ok(Some(Snapshot {
-            data: r.data,
-            metadata: SnapshotMetadata {
-                conf_state: r.conf_state.unwrap_or_default(),
-                index,
-                term,
-                extra: Vec::new(),
-            },
+    };
+    let (Some(term), Some(index)) = (r.term, r.index) else {
+        return Ok(None);
+    };
+    // `inspect` already read, checked and decoded it: build the snapshot from that.
+    Ok(Some(Snapshot {
+        data: r.data,
+        metadata: SnapshotMetadata {
+            conf_state: r.conf_state.unwrap_or_default(),
+            index,
+            term,
             extra: Vec::new(),
-        }));
-    }
-    Ok(None)
+        },
+        extra: Vec::new(),
+    }))
 }

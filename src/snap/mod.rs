@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::names::{self as format, SnapName};
+use crate::problem::{Kind, Problem};
 use crate::proto::raftpb::{ConfState, Snapshot};
 use crate::proto::walpb::SnapFile;
-use crate::wal::format::{self, SnapName};
-use crate::wal::problem::{Kind, Problem};
 
 pub mod v2store;
 
@@ -85,7 +85,7 @@ impl SnapReport {
 pub fn inspect(path: &Path) -> Result<SnapReport> {
     let bytes = fs::read(path).map_err(io_at(path))?;
     let file = path.display().to_string();
-    let name = format::parse_snap_name(&crate::wal::layout::file_name(path));
+    let name = format::parse_snap_name(&file_name(path));
     let mut r = SnapReport {
         file: file.clone(),
         size: bytes.len() as u64,
@@ -273,6 +273,12 @@ fn has_snaps(dir: &Path) -> bool {
         rd.filter_map(|d| d.ok())
             .any(|d| d.path().extension().is_some_and(|e| e == "snap"))
     })
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

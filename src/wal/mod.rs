@@ -8,7 +8,6 @@ pub mod error;
 pub mod format;
 pub mod layout;
 pub mod lock;
-pub mod problem;
 pub mod repair;
 pub mod scan;
 pub mod segment;
@@ -16,5 +15,6 @@ pub mod verify;
 pub mod view;
 pub mod writer;
 
+pub use crate::problem;
 pub use error::{Result, WalError};
 pub use problem::{Kind, Problem, Severity};

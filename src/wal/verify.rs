@@ -1,5 +1,8 @@
 //! `wal verify`: every offline check of etcd-wal-format.md §17 in one streaming pass over the
-//! segments, plus the `.snap` files against the WAL's snapshot records.
+//! segments, plus the `.snap` files against the WAL's snapshot records. The `.snap` files are
+//! read by the `snap` module and handed in as [`SnapFacts`] (`crate::datadir` joins the two):
+//! `wal` does not import `snap`. [`start_snapshot`] is the one rule for which snapshot a
+//! member starts from.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,9 +16,56 @@ use super::layout::{Layout, LeftoverKind, Segment};
 use super::lock;
 use super::problem::{Kind, Problem};
 use super::scan::{Event, ScanOptions, Scanner, SegmentEnd};
+use crate::proto::raftpb::ConfState;
 use crate::proto::raftpb::{Entry, EntryType};
 use crate::proto::walpb::WalSnapshot;
-use crate::snap::{self, SnapReport};
+
+/// A `.snap` file as the WAL's checks need it.
+#[derive(Debug, Clone, Default)]
+pub struct SnapFacts {
+    pub file: String,
+    pub term: Option<u64>,
+    pub index: Option<u64>,
+    pub conf_state: Option<ConfState>,
+    /// It reads cleanly (CRC, protobuf): etcd's `snap.Read` accepts it.
+    pub ok: bool,
+    /// What reading it found (reported with the WAL's problems).
+    pub problems: Vec<Problem>,
+}
+
+impl SnapFacts {
+    /// (term, index) when it reads cleanly.
+    pub fn usable(&self) -> Option<(u64, u64)> {
+        if self.ok {
+            Some((self.term?, self.index?))
+        } else {
+            None
+        }
+    }
+}
+
+/// Which snapshot a member starts from — the one rule, for `wal verify` (what etcd will do),
+/// `wal dump --from-snap` and raftctl's own members: the newest `.snap` (by file name, as
+/// etcd's Snapshotter sorts them) that reads cleanly and whose (index, term) the WAL records
+/// as a snapshot, at or below `commit` when one is given (etcd 3.4.8+,
+/// `Snapshotter.LoadNewestAvailable` over `wal.ValidSnapshotEntries`). raftctl's members
+/// pass no commit: they snapshot at the applied index, which can be ahead of the last synced
+/// commit-only HardState. `records` are (index, term) pairs.
+pub fn start_snapshot<'a>(
+    snaps: &'a [SnapFacts],
+    records: &[(u64, u64)],
+    commit: Option<u64>,
+) -> Option<&'a SnapFacts> {
+    let mut usable: Vec<&SnapFacts> = snaps
+        .iter()
+        .filter(|r| {
+            r.usable()
+                .is_some_and(|(t, i)| commit.is_none_or(|c| i <= c) && records.contains(&(i, t)))
+        })
+        .collect();
+    usable.sort_by(|a, b| b.file.cmp(&a.file));
+    usable.first().copied()
+}
 
 /// Where etcd would start reading: the newest usable snapshot, or the beginning.
 #[derive(Debug, Clone, Serialize)]
@@ -179,7 +229,9 @@ struct SegFacts {
     snapshots: Vec<(u64, u64)>,
 }
 
-pub fn verify(layout: &Layout) -> Result<VerifyReport> {
+/// Verifies the WAL behind `layout`, and `snaps` (its `.snap` files, read by the caller)
+/// against it.
+pub fn verify(layout: &Layout, snap_reports: Vec<SnapFacts>) -> Result<VerifyReport> {
     let mut problems = Vec::new();
     names_and_leftovers(layout, &mut problems);
     let segments = layout.segments.clone();
@@ -265,8 +317,7 @@ pub fn verify(layout: &Layout) -> Result<VerifyReport> {
         return Err(e);
     }
     let last_file = files.last().map(|f| f.to_string()).unwrap_or_default();
-    let snap_reports = read_snaps(layout)?;
-    for r in snap_reports.iter().filter(|r| r.ok()) {
+    for r in snap_reports.iter().filter(|r| r.ok) {
         if let (Some(i), Some(t), Some(cs)) = (r.index, r.term, &r.conf_state) {
             checker.snap_conf_state(i, t, cs.clone());
         }
@@ -404,29 +455,13 @@ pub(super) fn names_and_leftovers(layout: &Layout, problems: &mut Vec<Problem>) 
     }
 }
 
-/// Reads every `.snap` beside the WAL (none for a single segment).
-fn read_snaps(layout: &Layout) -> Result<Vec<SnapReport>> {
-    if layout.single_file {
-        return Ok(Vec::new());
-    }
-    let mut reports = Vec::new();
-    for path in layout.snap_files()? {
-        let r = snap::inspect(&path).map_err(|e| super::WalError::Damaged {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        reports.push(r);
-    }
-    Ok(reports)
-}
-
 /// Checks every `.snap`, and each against the WAL's snapshot records.
 fn snap_checks(
     layout: &Layout,
-    read: Vec<SnapReport>,
+    read: Vec<SnapFacts>,
     s: &LogSummary,
     problems: &mut Vec<Problem>,
-) -> Vec<SnapReport> {
+) -> Vec<SnapFacts> {
     let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
     let mut reports = Vec::new();
     for r in read {
@@ -491,20 +526,11 @@ fn openability(
     segments: &[Segment],
     facts: &[SegFacts],
     s: &LogSummary,
-    snaps: &[SnapReport],
+    snaps: &[SnapFacts],
     problems: &mut Vec<Problem>,
 ) -> OpensFrom {
     let commit = s.hard_state.map(|h| h.commit).unwrap_or(0);
-    // etcd 3.4.8+: the newest .snap that reads and matches a snapshot record at or below commit.
-    let mut usable: Vec<&SnapReport> = snaps
-        .iter()
-        .filter(|r| {
-            r.usable()
-                .is_some_and(|(t, i)| i <= commit && s.snapshots.contains(&(i, t)))
-        })
-        .collect();
-    usable.sort_by_key(|r| std::cmp::Reverse(r.file.clone()));
-    let (index, term, snap_file) = match usable.first() {
+    let (index, term, snap_file) = match start_snapshot(snaps, &s.snapshots, Some(commit)) {
         Some(r) => (
             r.index.unwrap_or(0),
             r.term.unwrap_or(0),
@@ -563,5 +589,42 @@ fn in_use(segments: &[Segment], problems: &mut Vec<Problem>) {
     if let Some(s) = segments.iter().rev().find(|s| lock::is_locked(&s.path)) {
         let msg = "locked by a running process (a member is using this WAL): the tail may change while it is read".into();
         problems.push(Problem::warning(Kind::InUse, s.display(), msg));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(file: &str, term: u64, index: u64, ok: bool) -> SnapFacts {
+        SnapFacts {
+            file: file.into(),
+            term: Some(term),
+            index: Some(index),
+            ok,
+            ..Default::default()
+        }
+    }
+
+    /// One rule for every caller (issue 9): newest by name, readable, recorded in the WAL,
+    /// and at or below the commit when one is given.
+    #[test]
+    fn the_start_snapshot_rule() {
+        let snaps = [
+            snap("2-0a.snap", 2, 10, true),
+            snap("2-14.snap", 2, 20, true),
+            snap("2-1e.snap", 2, 30, false),
+            snap("3-28.snap", 3, 40, true),
+        ];
+        let records = [(10, 2), (20, 2), (30, 2), (40, 3)];
+        let pick = |records: &[(u64, u64)], commit| {
+            start_snapshot(&snaps, records, commit).map(|s| s.index.unwrap_or(0))
+        };
+        assert_eq!(pick(&records, None), Some(40));
+        // etcd 3.4.8+: not above the commit; the unreadable one at 30 is passed over.
+        assert_eq!(pick(&records, Some(35)), Some(20));
+        // A .snap the WAL does not record is not used.
+        assert_eq!(pick(&records[..2], None), Some(20));
+        assert_eq!(pick(&[], None), None);
     }
 }

@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use raftctl::proto::raftpb::{Entry, HardState};
 use raftctl::proto::walpb::WalSnapshot;
 use raftctl::wal::layout::Layout;
+use raftctl::wal::repair;
 use raftctl::wal::view::{Item, LogView, ViewOptions};
 use raftctl::wal::writer::{WalWriter, WriterOptions};
-use raftctl::wal::{repair, verify};
 
 use crate::damage::metadata;
 
@@ -110,7 +110,7 @@ proptest! {
         prop_assert!(problems.is_empty(), "{:?}", problems);
         prop_assert_eq!(got, model);
         prop_assert_eq!(got_hs, saved.then_some(hs));
-        let report = verify::verify(&Layout::open(&dir).unwrap()).unwrap();
+        let report = raftctl::datadir::verify(&Layout::open(&dir).unwrap()).unwrap();
         prop_assert!(report.ok, "{:?}", report.problems);
     }
 
@@ -149,7 +149,7 @@ fn exercise(bytes: &[u8]) {
     std::fs::create_dir_all(&wal).unwrap();
     std::fs::write(wal.join("0000000000000000-0000000000000000.wal"), bytes).unwrap();
     let layout = Layout::open(&wal).unwrap();
-    let _ = verify::verify(&layout).unwrap();
+    let _ = raftctl::datadir::verify(&layout).unwrap();
     for raw in [false, true] {
         let mut view = LogView::new(
             layout.segments.clone(),
@@ -168,7 +168,7 @@ fn exercise(bytes: &[u8]) {
     if let Ok(r) = repair::repair(&layout, false, true)
         && !r.clean
     {
-        let after = verify::verify(&Layout::open(&wal).unwrap()).unwrap();
+        let after = raftctl::datadir::verify(&Layout::open(&wal).unwrap()).unwrap();
         assert!(
             !after
                 .problems

@@ -1,4 +1,5 @@
-//! What `wal verify` (and every reader) can find wrong in a WAL, as data.
+//! What `wal verify`, `snap verify` (and every reader) can find wrong in a WAL or a `.snap`, as
+//! data. Below both `wal` and `snap`, which report in these terms and must not import each other.
 
 use serde::Serialize;
 
