@@ -300,7 +300,8 @@ impl Node {
             deliver,
         );
         let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
-        let mut l = raft_loop::RaftLoop::new(cfg, boot, transport.clone(), status_tx, tx.clone())
+        let net: Box<dyn crate::transport::Network> = Box::new(transport.clone());
+        let mut l = raft_loop::RaftLoop::new(cfg, boot, net, status_tx, tx.clone())
             .map_err(|e| e.to_string())?;
         let handle = std::thread::Builder::new()
             .name("raft".into())

@@ -26,7 +26,7 @@ use crate::proto::raftpb;
 use crate::proto::walpb::{Metadata, WalSnapshot};
 use crate::snap;
 use crate::storage::WalStorage;
-use crate::transport::{Inbound, Transport};
+use crate::transport::{Inbound, Network};
 use crate::wal::writer::WriterOptions;
 
 /// `.snap` files kept.
@@ -132,7 +132,7 @@ pub struct RaftLoop {
     raw: RawNode<WalStorage>,
     store: WalStorage,
     writer: crate::wal::writer::WalWriter,
-    transport: Transport,
+    transport: Box<dyn Network>,
     status_tx: watch::Sender<Arc<NodeStatus>>,
     kv: Kv,
     applied: u64,
@@ -160,10 +160,15 @@ pub struct RaftLoop {
     self_tx: std::sync::mpsc::SyncSender<Msg>,
     /// Members removed by a joint change that are still in its outgoing half.
     removed: Vec<u64>,
-    transfer: Option<(u64, u64, Instant, super::Reply<Transferred>)>,
+    /// A transfer under way: from, to, the tick it gives up at, and who waits.
+    transfer: Option<(u64, u64, u64, super::Reply<Transferred>)>,
     fresh: bool,
-    last_campaign: Instant,
-    last_leave: Instant,
+    /// Ticks since this member started: the core's only clock (the driver ticks it).
+    now: u64,
+    /// The tick of the last campaign of a fresh cluster's first member.
+    last_campaign: Option<u64>,
+    /// The tick at which the leader was last seen not idle in a joint configuration.
+    last_leave: u64,
     role: StateRole,
     leader: u64,
     stopping: bool,
@@ -172,8 +177,8 @@ pub struct RaftLoop {
     /// API addresses peers gave in their handshakes: this member's own view, for its status
     /// only (the replicated record comes from conf changes and publishes).
     peer_apis: HashMap<u64, String>,
-    /// When this member last proposed its own addresses (until the record shows them).
-    last_publish: Instant,
+    /// The tick at which this member last proposed its own addresses.
+    last_publish: Option<u64>,
     /// Bytes of the newest snapshot's data.
     snap_bytes: u64,
     /// What went wrong and is not yet put right (shown in the status).
@@ -213,7 +218,7 @@ impl RaftLoop {
     pub fn new(
         cfg: NodeConfig,
         boot: Boot,
-        transport: Transport,
+        transport: Box<dyn Network>,
         status_tx: watch::Sender<Arc<NodeStatus>>,
         self_tx: std::sync::mpsc::SyncSender<Msg>,
     ) -> Result<RaftLoop, String> {
@@ -288,14 +293,15 @@ impl RaftLoop {
             removed: Vec::new(),
             transfer: None,
             fresh,
-            last_campaign: Instant::now() - Duration::from_secs(10),
-            last_leave: Instant::now() - Duration::from_secs(10),
+            now: 0,
+            last_campaign: None,
+            last_leave: 0,
             role: StateRole::Follower,
             leader: 0,
             stopping: false,
             stop_reason: None,
             peer_apis: HashMap::new(),
-            last_publish: Instant::now() - Duration::from_secs(10),
+            last_publish: None,
             snap_bytes: rec_snap_bytes,
             errors: Vec::new(),
             cfg,
@@ -323,12 +329,11 @@ impl RaftLoop {
                 Err(RecvTimeoutError::Disconnected) => self.stopping = true,
             }
             if Instant::now() >= next_tick {
-                self.raw.tick();
+                self.tick();
                 next_tick += self.cfg.tick;
                 if next_tick < Instant::now() {
                     next_tick = Instant::now() + self.cfg.tick;
                 }
-                self.housekeeping();
             }
             if let Err(e) = self.on_ready() {
                 self.stop_with(e.to_string());
@@ -348,6 +353,13 @@ impl RaftLoop {
                 return self.stop_reason.take();
             }
         }
+    }
+
+    /// One tick of the core's clock: raft-rs's, then this member's own timers.
+    pub(crate) fn tick(&mut self) {
+        self.raw.tick();
+        self.now += 1;
+        self.housekeeping();
     }
 
     fn stop_with(&mut self, reason: String) {
@@ -590,7 +602,7 @@ impl RaftLoop {
             }
         };
         self.raw.transfer_leader(target);
-        let deadline = Instant::now() + self.cfg.tick * (self.cfg.election_tick as u32 * 2 + 4);
+        let deadline = self.now + self.cfg.election_tick as u64 * 2 + 4;
         self.transfer = Some((self.cfg.id, target, deadline, reply));
     }
 
@@ -601,7 +613,7 @@ impl RaftLoop {
         let (from, to, deadline) = (*from, *to, *deadline);
         let outcome = if self.leader == to {
             Some(Ok(Transferred { from, to }))
-        } else if Instant::now() > deadline {
+        } else if self.now > deadline {
             Some(Err(NodeError::Timeout {
                 reason: format!("leadership did not move to member {to}"),
             }))
@@ -690,11 +702,11 @@ impl RaftLoop {
         if self.fresh
             && self.leader == 0
             && self.raw.raft.promotable()
-            && self.last_campaign.elapsed() > Duration::from_millis(150)
+            && self.last_campaign.is_none_or(|t| self.now >= t + 3)
         {
             let lowest = self.conf_state.voters.iter().min().copied();
             if lowest == Some(self.cfg.id) && self.applied >= self.raw.raft.raft_log.committed {
-                self.last_campaign = Instant::now();
+                self.last_campaign = Some(self.now);
                 let _ = self.raw.campaign();
             }
         }
@@ -714,9 +726,9 @@ impl RaftLoop {
             .is_empty();
         let idle = self.raw.raft.pending_conf_index <= self.applied && self.conf_pending.is_none();
         if !(joint && idle && self.role == StateRole::Leader) {
-            self.last_leave = Instant::now();
-        } else if self.last_leave.elapsed() > self.cfg.tick * self.cfg.election_tick as u32 {
-            self.last_leave = Instant::now();
+            self.last_leave = self.now;
+        } else if self.now > self.last_leave + self.cfg.election_tick as u64 {
+            self.last_leave = self.now;
             tracing::info!(
                 "member {}: the joint configuration was not left; proposing to leave it",
                 self.cfg.id
@@ -748,10 +760,13 @@ impl RaftLoop {
             return;
         };
         let current = me.api == self.cfg.listen_api && me.peer == self.cfg.listen_peer;
-        if current || self.leader == 0 || self.last_publish.elapsed() < Duration::from_secs(1) {
+        let recently = self
+            .last_publish
+            .is_some_and(|t| self.now < t + 2 * self.cfg.election_tick as u64);
+        if current || self.leader == 0 || recently {
             return;
         }
-        self.last_publish = Instant::now();
+        self.last_publish = Some(self.now);
         let proposal = self.take_proposal();
         let cmd = Command {
             request_id: 0,

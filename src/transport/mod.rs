@@ -69,6 +69,37 @@ struct Inner {
     rt: tokio::runtime::Handle,
 }
 
+/// How a member's core reaches its peers: TCP in a real member ([`Transport`]), an in-memory
+/// network in the simulation (`crate::sim`). Sending never blocks; what cannot be delivered
+/// is reported back through the member's inbox as [`Inbound::Unreachable`] (and a snapshot's
+/// fate as [`Inbound::SnapshotSent`]).
+pub trait Network: Send {
+    fn send(&self, msgs: Vec<Message>);
+    /// Adds or moves a peer.
+    fn set_peer(&self, id: u64, addr: &str);
+    fn remove_peer(&self, id: u64);
+    fn faults(&self) -> Faults;
+    fn set_faults(&self, f: Faults);
+}
+
+impl Network for Transport {
+    fn send(&self, msgs: Vec<Message>) {
+        Transport::send(self, msgs)
+    }
+    fn set_peer(&self, id: u64, addr: &str) {
+        Transport::set_peer(self, id, addr)
+    }
+    fn remove_peer(&self, id: u64) {
+        Transport::remove_peer(self, id)
+    }
+    fn faults(&self) -> Faults {
+        Transport::faults(self)
+    }
+    fn set_faults(&self, f: Faults) {
+        Transport::set_faults(self, f)
+    }
+}
+
 #[derive(Clone)]
 pub struct Transport(Arc<Inner>);
 
