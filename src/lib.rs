@@ -15,6 +15,7 @@ pub mod node;
 pub mod output;
 pub mod problem;
 pub mod proto;
+pub mod sim;
 pub mod snap;
 pub mod storage;
 pub mod top;

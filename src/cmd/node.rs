@@ -79,6 +79,7 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
         segment_size: a.segment_size,
         catch_up_entries: a.catch_up_entries,
         max_request_bytes: a.max_request_bytes,
+        determinism: Default::default(),
     };
     if cfg.election_tick <= cfg.heartbeat_tick {
         bail!(UsageError(

@@ -5,7 +5,7 @@
 
 pub mod disk;
 pub mod plan;
-mod raft_loop;
+pub(crate) mod raft_loop;
 pub mod status;
 
 use std::path::PathBuf;
@@ -45,6 +45,32 @@ pub struct NodeConfig {
     pub catch_up_entries: u64,
     /// The largest write (value) a client may send, in bytes (etcd's --max-request-bytes).
     pub max_request_bytes: u64,
+    /// What the simulation changes; [`Determinism::default`] for a real member.
+    pub determinism: Determinism,
+}
+
+/// The knobs that make a member's core deterministic for the simulation (`crate::sim`):
+/// raft-rs draws each election timeout from `thread_rng`, snapshots are written on a
+/// thread of their own, proposal numbers start at a random value, and the WAL is fsynced.
+#[derive(Debug, Clone, Default)]
+pub struct Determinism {
+    /// raft-rs's `[min, max)` election timeout in ticks (`max = min + 1` fixes it).
+    pub election_ticks: Option<(usize, usize)>,
+    /// Write snapshots on the Raft thread, at once.
+    pub inline_snapshots: bool,
+    /// The first proposal number.
+    pub proposal_seed: Option<u64>,
+    /// Skip fsync (the simulation's crashes keep the page cache).
+    pub no_fsync: bool,
+    /// A bug planted on purpose, to prove the simulation catches it (never in a real member).
+    pub planted_bug: Option<PlantedBug>,
+}
+
+/// Deliberately wrong variants of the core, each of which the simulation must catch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlantedBug {
+    /// Answer a linearizable read from local state, without ReadIndex.
+    ReadWithoutReadIndex,
 }
 
 /// etcd's default --max-request-bytes: 1.5 MiB.

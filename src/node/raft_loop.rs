@@ -48,6 +48,7 @@ impl Boot {
 pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
     let opts = WriterOptions {
         segment_size: cfg.segment_size,
+        fsync: !cfg.determinism.no_fsync,
     };
     if disk::exists(&cfg.data_dir) {
         let rec = disk::recover(&cfg.data_dir, opts).map_err(|e| e.to_string())?;
@@ -252,6 +253,8 @@ impl RaftLoop {
             check_quorum: true,
             pre_vote: true,
             max_uncommitted_size: 256 << 20,
+            min_election_tick: cfg.determinism.election_ticks.map_or(0, |t| t.0),
+            max_election_tick: cfg.determinism.election_ticks.map_or(0, |t| t.1),
             ..Default::default()
         };
         raft_cfg
@@ -282,7 +285,10 @@ impl RaftLoop {
             puts: HashMap::new(),
             deletes: HashMap::new(),
             range_deletes: HashMap::new(),
-            next_proposal: rand::random::<u64>(),
+            next_proposal: cfg
+                .determinism
+                .proposal_seed
+                .unwrap_or_else(rand::random::<u64>),
             read_seq: 0,
             reads: HashMap::new(),
             ready_reads: VecDeque::new(),
@@ -355,6 +361,27 @@ impl RaftLoop {
         }
     }
 
+    /// What `run` does each turn after the inbox and the clock: handle a Ready, publish the
+    /// status, check a transfer. False once the member has stopped (for the simulation, which
+    /// drives the core itself).
+    pub(crate) fn process(&mut self) -> bool {
+        if let Err(e) = self.on_ready() {
+            self.stop_with(e.to_string());
+        }
+        self.publish();
+        self.check_transfer();
+        if self.stopping {
+            self.fail_all(NodeError::Stopped);
+            return false;
+        }
+        true
+    }
+
+    /// The state machine, for the simulation's checks.
+    pub(crate) fn kv(&self) -> &Kv {
+        &self.kv
+    }
+
     /// One tick of the core's clock: raft-rs's, then this member's own timers.
     pub(crate) fn tick(&mut self) {
         self.raw.tick();
@@ -368,7 +395,7 @@ impl RaftLoop {
         self.stopping = true;
     }
 
-    fn handle(&mut self, m: Msg) {
+    pub(crate) fn handle(&mut self, m: Msg) {
         match m {
             Msg::Stop => self.stopping = true,
             Msg::SnapshotWritten(r) => {
@@ -476,6 +503,15 @@ impl RaftLoop {
                         let _ = reply.send(Err(e));
                     }
                 }
+            }
+            Request::Get {
+                key,
+                serializable: _,
+                reply,
+            } if self.cfg.determinism.planted_bug
+                == Some(super::PlantedBug::ReadWithoutReadIndex) =>
+            {
+                let _ = reply.send(Ok(self.kv.get(&key).map(<[u8]>::to_vec)));
             }
             Request::Get {
                 key,
@@ -1168,6 +1204,17 @@ impl RaftLoop {
             extra: Vec::new(),
         };
         self.snapshotting = true;
+        if self.cfg.determinism.inline_snapshots {
+            let ours = raftpb::Snapshot {
+                data: Some(kv.snapshot_data()),
+                metadata,
+                extra: Vec::new(),
+            };
+            let r = snap::write(&dir, &ours)
+                .map(|_| ours)
+                .map_err(|e| e.to_string());
+            return self.snapshot_written(r);
+        }
         std::thread::Builder::new()
             .name("snapshot".into())
             .spawn(move || {

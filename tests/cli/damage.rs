@@ -40,7 +40,15 @@ pub fn wal_with(n: u64, len: usize, seg: u64) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let wal = tmp.path().join("member/wal");
     std::fs::create_dir_all(tmp.path().join("member/snap")).unwrap();
-    let mut w = WalWriter::create(&wal, &metadata(), WriterOptions { segment_size: seg }).unwrap();
+    let mut w = WalWriter::create(
+        &wal,
+        &metadata(),
+        WriterOptions {
+            segment_size: seg,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut i = 1;
     while i <= n {
         let batch: Vec<Entry> = (i..(i + 4).min(n + 1)).map(|j| entry(2, j, len)).collect();

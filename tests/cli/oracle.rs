@@ -94,7 +94,15 @@ pub fn assert_same_from(dir: &Path, from_snap: bool) -> usize {
 fn etcd_reads_a_multi_segment_wal_with_overwrites_and_snapshots() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("member/wal");
-    let mut w = WalWriter::create(&dir, &metadata(), WriterOptions { segment_size: 8192 }).unwrap();
+    let mut w = WalWriter::create(
+        &dir,
+        &metadata(),
+        WriterOptions {
+            segment_size: 8192,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut hs = HardState {
         term: 2,
         vote: 1,
@@ -142,6 +150,7 @@ fn etcd_reads_a_reopened_wal_after_a_torn_tail_was_cut() {
     let dir = tmp.path().join("member/wal");
     let opts = WriterOptions {
         segment_size: 1 << 20,
+        ..Default::default()
     };
     let mut w = WalWriter::create(&dir, &metadata(), opts).unwrap();
     let ents: Vec<Entry> = (1..=10).map(|i| entry(1, i, 900)).collect();

@@ -67,7 +67,7 @@ proptest! {
     fn writer_round_trip(ops in ops(), seg in 600u64..5000) {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("wal");
-        let mut w = WalWriter::create(&dir, &metadata(), WriterOptions { segment_size: seg }).unwrap();
+        let mut w = WalWriter::create(&dir, &metadata(), WriterOptions { segment_size: seg, ..Default::default() }).unwrap();
         let mut model: Log = Vec::new();
         let mut hs = HardState { term: 1, vote: 1, commit: 0 };
         let mut saved = false;
