@@ -28,6 +28,9 @@ _raftctl() {
             raftctl,del)
                 cmd="raftctl__subcmd__del"
                 ;;
+            raftctl,endpoint)
+                cmd="raftctl__subcmd__endpoint"
+                ;;
             raftctl,get)
                 cmd="raftctl__subcmd__get"
                 ;;
@@ -42,6 +45,9 @@ _raftctl() {
                 ;;
             raftctl,member)
                 cmd="raftctl__subcmd__member"
+                ;;
+            raftctl,move-leader)
+                cmd="raftctl__subcmd__move__subcmd__leader"
                 ;;
             raftctl,node)
                 cmd="raftctl__subcmd__node"
@@ -109,6 +115,24 @@ _raftctl() {
             raftctl__subcmd__cluster__subcmd__help,up)
                 cmd="raftctl__subcmd__cluster__subcmd__help__subcmd__up"
                 ;;
+            raftctl__subcmd__endpoint,health)
+                cmd="raftctl__subcmd__endpoint__subcmd__health"
+                ;;
+            raftctl__subcmd__endpoint,help)
+                cmd="raftctl__subcmd__endpoint__subcmd__help"
+                ;;
+            raftctl__subcmd__endpoint,status)
+                cmd="raftctl__subcmd__endpoint__subcmd__status"
+                ;;
+            raftctl__subcmd__endpoint__subcmd__help,health)
+                cmd="raftctl__subcmd__endpoint__subcmd__help__subcmd__health"
+                ;;
+            raftctl__subcmd__endpoint__subcmd__help,help)
+                cmd="raftctl__subcmd__endpoint__subcmd__help__subcmd__help"
+                ;;
+            raftctl__subcmd__endpoint__subcmd__help,status)
+                cmd="raftctl__subcmd__endpoint__subcmd__help__subcmd__status"
+                ;;
             raftctl__subcmd__help,bench)
                 cmd="raftctl__subcmd__help__subcmd__bench"
                 ;;
@@ -120,6 +144,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,del)
                 cmd="raftctl__subcmd__help__subcmd__del"
+                ;;
+            raftctl__subcmd__help,endpoint)
+                cmd="raftctl__subcmd__help__subcmd__endpoint"
                 ;;
             raftctl__subcmd__help,get)
                 cmd="raftctl__subcmd__help__subcmd__get"
@@ -135,6 +162,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,member)
                 cmd="raftctl__subcmd__help__subcmd__member"
+                ;;
+            raftctl__subcmd__help,move-leader)
+                cmd="raftctl__subcmd__help__subcmd__move__subcmd__leader"
                 ;;
             raftctl__subcmd__help,node)
                 cmd="raftctl__subcmd__help__subcmd__node"
@@ -174,6 +204,12 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help__subcmd__cluster,up)
                 cmd="raftctl__subcmd__help__subcmd__cluster__subcmd__up"
+                ;;
+            raftctl__subcmd__help__subcmd__endpoint,health)
+                cmd="raftctl__subcmd__help__subcmd__endpoint__subcmd__health"
+                ;;
+            raftctl__subcmd__help__subcmd__endpoint,status)
+                cmd="raftctl__subcmd__help__subcmd__endpoint__subcmd__status"
                 ;;
             raftctl__subcmd__help__subcmd__leader,transfer)
                 cmd="raftctl__subcmd__help__subcmd__leader__subcmd__transfer"
@@ -314,29 +350,33 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version cluster member leader node status top put get del bench wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --help --version cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -348,10 +388,6 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -360,7 +396,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,23 +426,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -418,8 +442,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -430,42 +466,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version up down status stop start restart kill help"
+            opts="-w -o -h -V --write-out --output --help --version up down status stop start restart kill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -476,42 +496,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__down)
-            opts="-w -o -h -V --purge --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --purge --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -648,42 +656,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__kill)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -694,42 +690,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__restart)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -740,42 +724,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__start)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -786,29 +758,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__status)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -820,8 +780,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -832,42 +804,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__stop)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -878,7 +838,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__up)
-            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,36 +856,24 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -936,42 +884,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__completions)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version bash elvish fish powershell zsh"
+            opts="-w -o -h -V --write-out --output --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -982,29 +914,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1016,8 +936,198 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint)
+            opts="-w -o -h -V --write-out --output --help --version status health help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__health)
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoints)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help)
+            opts="status health help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__status)
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1028,29 +1138,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1062,8 +1160,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1074,7 +1184,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help)
-            opts="cluster member leader node status top put get del bench wal snap completions man help"
+            opts="cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1241,6 +1351,48 @@ _raftctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        raftctl__subcmd__help__subcmd__endpoint)
+            opts="status health"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__endpoint__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__endpoint__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         raftctl__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1384,6 +1536,20 @@ _raftctl() {
         raftctl__subcmd__help__subcmd__member__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__move__subcmd__leader)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1564,42 +1730,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version transfer help"
+            opts="-w -o -h -V --write-out --output --help --version transfer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1652,7 +1802,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader__subcmd__transfer)
-            opts="-w -o -h -V --to --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --to --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1662,23 +1812,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1690,8 +1828,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1702,7 +1852,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__man)
-            opts="-w -o -h -V --dir --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1713,35 +1863,19 @@ _raftctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1752,42 +1886,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version list add remove promote change help"
+            opts="-w -o -h -V --write-out --output --help --version list add remove promote change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1798,7 +1916,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__add)
-            opts="-w -o -h -V --learner --id --peer --api --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --learner --id --peer --api --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1816,23 +1934,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1844,8 +1950,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1856,7 +1974,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1870,23 +1988,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1898,8 +2004,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2008,29 +2126,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__list)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2042,8 +2148,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2054,29 +2172,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__promote)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2088,8 +2194,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2100,29 +2218,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__remove)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2134,8 +2240,66 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__move__subcmd__leader)
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoints)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2146,7 +2310,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__node)
-            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --segment-size --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --segment-size --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2209,35 +2373,19 @@ _raftctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2248,29 +2396,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2282,8 +2418,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2294,42 +2442,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version dump verify help"
+            opts="-w -o -h -V --write-out --output --help --version dump verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2340,42 +2472,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap__subcmd__dump)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2442,42 +2558,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap__subcmd__verify)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2488,29 +2588,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__status)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2522,8 +2610,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2534,7 +2634,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__top)
-            opts="-w -o -h -V --interval --once --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --interval --once --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2544,23 +2644,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2572,8 +2660,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2584,42 +2684,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version dump verify repair diff help"
+            opts="-w -o -h -V --write-out --output --help --version dump verify repair diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2630,42 +2714,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__diff)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2676,7 +2744,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__dump)
-            opts="-w -o -h -V --raw --from-snap --from-index --to-index --type --decode --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --raw --from-snap --from-index --to-index --type --decode --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2699,35 +2767,19 @@ _raftctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2822,42 +2874,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__repair)
-            opts="-w -o -h -V --dry-run --force --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --dry-run --force --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2868,42 +2904,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__verify)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)

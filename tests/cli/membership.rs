@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::util::{Run, raftctl};
 
 fn rc(dir: &Path, args: &[&str]) -> Run {
-    let mut all = vec!["--cluster", dir.to_str().unwrap()];
+    let mut all = vec!["--cluster-dir", dir.to_str().unwrap()];
     all.extend_from_slice(args);
     raftctl(all)
 }
