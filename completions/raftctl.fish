@@ -24,7 +24,7 @@ function __fish_raftctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
@@ -50,7 +50,7 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "snap" -d 'Read and 
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -67,7 +67,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l base-port -d 'Use ports P, P+1, … (peer and API of member 1, then member 2, …) instead of free ones' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l snapshot-count -d 'Snapshot every this many applied entries (passed to each member)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l foreground -d 'Keep the members attached: Ctrl-C stops them all'
@@ -75,7 +75,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l purge -d 'Also delete the cluster dir (data, logs, manifest)'
@@ -85,31 +85,31 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -122,7 +122,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Stop, then start one member'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "kill" -d 'SIGKILL one member at once'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -137,7 +137,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -149,7 +149,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l learner -d 'Add it as a learner (it replicates but does not vote)'
@@ -159,7 +159,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -168,7 +168,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -179,7 +179,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -190,7 +190,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "promote" -d 'Promote a caught-up learner to voter'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "change" -d 'Several changes at once, through joint consensus'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -202,7 +202,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -213,12 +213,12 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l endpoint
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -230,7 +230,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster -d 'Every member the cluster knows, not just the endpoints given'
@@ -240,7 +240,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster -d 'Every member the cluster knows, not just the endpoints given'
@@ -263,7 +263,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l log-level -d 'L
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l max-request-bytes -d 'The largest value a client may write, in bytes (etcd\'s flag and default, 1.5 MiB)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l catch-up-entries -d 'Entries kept in memory behind a snapshot for slow followers (etcd\'s 5000)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l segment-size -d 'WAL segment size in bytes (etcd\'s is 64,000,000; tests use less)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l join -d 'Join an existing cluster (after `member add`) instead of starting a new one'
@@ -275,7 +275,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -285,7 +285,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l once -d 'Print one snapshot (as `status` does) and exit'
@@ -295,7 +295,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -304,7 +304,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l serializable -d 'Answer from the node\'s local state instead of a linearizable read'
@@ -314,7 +314,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -329,13 +329,13 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l endpoints -d '
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l serializable -d 'Reads answered from the node\'s local state instead of linearizable ones'
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -359,26 +359,26 @@ raftctl\t'raftctl\'s own commands only'
 etcd\t'etcd\'s InternalRaftRequest (v3) and Request (v2) only'
 hex\t'The data as hex'
 none\t'No decoding'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l raw -d 'Every physical record with its file, offset and crc; overwritten entries are kept and marked, and reading goes on past a bad record where it can'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l from-snap -d 'Start after the newest readable .snap (as etcd-dump-logs does)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dry-run -d 'Say what would be cut, and change nothing'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l force -d 'Also cut when records after the torn one still check out (etcd would cut them)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -388,7 +388,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "repair" -d 'Cut a torn tail exactly where etcd would, keeping the removed bytes beside it'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two members\' logs: where they diverge, or that one is a prefix of the other'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -396,12 +396,12 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "dump" -d 'Show .snap files: term, index, membership, CRC and the data (etcd\'s v2 store as keys)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "verify" -d 'Check .snap files: CRC, the name against the content, the payload'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -409,13 +409,13 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_su
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Show .snap files: term, index, membership, CRC and the data (etcd\'s v2 store as keys)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check .snap files: CRC, the name against the content, the payload'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l dir -d 'Write raftctl.1 and raftctl-<command>.1 here instead of printing raftctl.1' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -40,7 +40,8 @@ pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
     max_term_width = 100
 )]
 pub struct Args {
-    /// Output format: aligned tables for people, JSON for scripts.
+    /// Output format: tables for people, JSON for scripts, or etcdctl's fields lines.
+    // Listed after each command's own options, which it would otherwise sit among.
     #[arg(
         short = 'o',
         long = "output",
@@ -48,7 +49,8 @@ pub struct Args {
         visible_alias = "write-out",
         global = true,
         value_enum,
-        default_value_t = Format::Table
+        default_value_t = Format::Table,
+        display_order = 900
     )]
     pub output: Format,
 

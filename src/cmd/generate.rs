@@ -45,7 +45,8 @@ pub fn man(dir: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<Outcome> {
 
 /// Every man page: raftctl.1 first, then one per command and subcommand.
 pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = crate::cli::command();
+    // Without clap's `help` subcommand: it has no page of its own to refer to.
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut pages = Vec::new();
     collect(&cmd, &mut Vec::new(), &mut pages)?;

@@ -44,7 +44,15 @@ impl Tabular for Health {
                         "{name} is healthy: node {id}, leader {l}, term {t}, took {}ms",
                         e.took_ms
                     ),
-                    (Some(err), ..) => format!("{name} is unhealthy: {err}"),
+                    // The client's errors start with the address the line starts with.
+                    (Some(err), ..) => {
+                        let why = err
+                            .strip_prefix(e.endpoint.as_str())
+                            .filter(|_| !e.endpoint.is_empty())
+                            .map(str::trim_start)
+                            .unwrap_or(err);
+                        format!("{name} is unhealthy: {why}")
+                    }
                     _ => format!("{name} is unhealthy"),
                 })
             })

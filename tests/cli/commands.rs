@@ -233,7 +233,8 @@ fn json_contract_and_bad_input() {
     // (issue 8 item 26: the cluster options only where they mean something).
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("`raftctl cluster kill` works on the local cluster's processes")
+        r.stderr
+            .contains("`raftctl cluster kill` works on the local cluster's processes")
             && r.stderr.contains("it does not take --endpoints"),
         "{}",
         r.stderr

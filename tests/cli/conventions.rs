@@ -70,6 +70,10 @@ fn r8_cluster_options_only_on_commands_that_talk_to_a_cluster() {
             assert!(options.contains(flag), "{path:?} lacks {flag}:\n{h}");
         }
     }
+    // The global -o comes after a command's own options, not among them.
+    let h = help(&["wal", "dump"]);
+    let (decode, output) = (h.find("--decode").unwrap(), h.find("--output").unwrap());
+    assert!(decode < output, "{h}");
     // Processes of the local cluster: the directory only.
     let h = help(&["cluster", "stop"]);
     assert!(h.contains("--cluster-dir"), "{h}");
@@ -325,6 +329,14 @@ fn r8_man_pages_have_examples_environment_and_exit_status() {
         assert_eq!(page.matches(".ds Aq").count(), 2, "{file}: one preamble");
     }
     assert!(n > 30);
+    // Every page a SUBCOMMANDS section refers to exists (clap's `help` has none).
+    for de in std::fs::read_dir(tmp.path()).unwrap() {
+        let page = std::fs::read_to_string(de.unwrap().path()).unwrap();
+        for l in page.lines().filter(|l| l.ends_with("(1)")) {
+            let f = format!("{}.1", l.trim_end_matches("(1)").replace("\\-", "-"));
+            assert!(tmp.path().join(&f).exists(), "{l}: no {f}");
+        }
+    }
     let top = man_page("raftctl.1");
     for s in [
         ".SH EXAMPLES",
