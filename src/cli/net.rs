@@ -166,8 +166,14 @@ pub fn resolve(top: &ArgMatches, path: &[&str], leaf: &ArgMatches) -> Result<Net
         }
         _ => {}
     }
+    if takes != Takes::All {
+        // Not read from the environment either: `cluster up` with ETCDCTL_ENDPOINTS exported
+        // for etcdctl starts a local cluster all the same.
+        net.endpoints.clear();
+        return Ok(net);
+    }
     let endpoints_set = given(top, "endpoints")
-        || (takes == Takes::All && given(leaf, "endpoints"))
+        || given(leaf, "endpoints")
         || top.value_source("endpoints") == Some(ValueSource::EnvVariable);
     if !endpoints_set && let Some(e) = std::env::var_os("ETCDCTL_ENDPOINTS") {
         net.endpoints = e

@@ -227,6 +227,31 @@ fn r8_etcdctl_endpoints_is_read_last() {
         r.stderr
     );
     assert!(help(&["get"]).contains("ETCDCTL_ENDPOINTS"));
+    // Commands of the local cluster's processes do not read either variable: they go by the
+    // cluster dir.
+    let r = raftctl_env(
+        ["cluster", "kill", "1", "--cluster-dir", "/nonexistent/f"],
+        &[("ETCDCTL_ENDPOINTS", &a), ("RAFTCTL_ENDPOINTS", &b)],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no cluster in /nonexistent/f"),
+        "{}",
+        r.stderr
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c").display().to_string();
+    let r = raftctl_env(
+        ["cluster", "up", "--nodes", "1", "--cluster-dir", &dir],
+        &[("ETCDCTL_ENDPOINTS", &a)],
+    );
+    let down = raftctl(["cluster", "down", "--purge", "--cluster-dir", &dir]);
+    assert_eq!(
+        r.code, 0,
+        "cluster up with ETCDCTL_ENDPOINTS set: {}",
+        r.stderr
+    );
+    assert_eq!(down.code, 0, "{}", down.stderr);
 }
 
 /// "positionals have no description; <URL,…> placeholder vs HOST:PORT text".
