@@ -28,6 +28,9 @@ _raftctl() {
             raftctl,del)
                 cmd="raftctl__subcmd__del"
                 ;;
+            raftctl,endpoint)
+                cmd="raftctl__subcmd__endpoint"
+                ;;
             raftctl,get)
                 cmd="raftctl__subcmd__get"
                 ;;
@@ -42,6 +45,9 @@ _raftctl() {
                 ;;
             raftctl,member)
                 cmd="raftctl__subcmd__member"
+                ;;
+            raftctl,move-leader)
+                cmd="raftctl__subcmd__move__subcmd__leader"
                 ;;
             raftctl,node)
                 cmd="raftctl__subcmd__node"
@@ -109,6 +115,24 @@ _raftctl() {
             raftctl__subcmd__cluster__subcmd__help,up)
                 cmd="raftctl__subcmd__cluster__subcmd__help__subcmd__up"
                 ;;
+            raftctl__subcmd__endpoint,health)
+                cmd="raftctl__subcmd__endpoint__subcmd__health"
+                ;;
+            raftctl__subcmd__endpoint,help)
+                cmd="raftctl__subcmd__endpoint__subcmd__help"
+                ;;
+            raftctl__subcmd__endpoint,status)
+                cmd="raftctl__subcmd__endpoint__subcmd__status"
+                ;;
+            raftctl__subcmd__endpoint__subcmd__help,health)
+                cmd="raftctl__subcmd__endpoint__subcmd__help__subcmd__health"
+                ;;
+            raftctl__subcmd__endpoint__subcmd__help,help)
+                cmd="raftctl__subcmd__endpoint__subcmd__help__subcmd__help"
+                ;;
+            raftctl__subcmd__endpoint__subcmd__help,status)
+                cmd="raftctl__subcmd__endpoint__subcmd__help__subcmd__status"
+                ;;
             raftctl__subcmd__help,bench)
                 cmd="raftctl__subcmd__help__subcmd__bench"
                 ;;
@@ -120,6 +144,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,del)
                 cmd="raftctl__subcmd__help__subcmd__del"
+                ;;
+            raftctl__subcmd__help,endpoint)
+                cmd="raftctl__subcmd__help__subcmd__endpoint"
                 ;;
             raftctl__subcmd__help,get)
                 cmd="raftctl__subcmd__help__subcmd__get"
@@ -135,6 +162,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,member)
                 cmd="raftctl__subcmd__help__subcmd__member"
+                ;;
+            raftctl__subcmd__help,move-leader)
+                cmd="raftctl__subcmd__help__subcmd__move__subcmd__leader"
                 ;;
             raftctl__subcmd__help,node)
                 cmd="raftctl__subcmd__help__subcmd__node"
@@ -174,6 +204,12 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help__subcmd__cluster,up)
                 cmd="raftctl__subcmd__help__subcmd__cluster__subcmd__up"
+                ;;
+            raftctl__subcmd__help__subcmd__endpoint,health)
+                cmd="raftctl__subcmd__help__subcmd__endpoint__subcmd__health"
+                ;;
+            raftctl__subcmd__help__subcmd__endpoint,status)
+                cmd="raftctl__subcmd__help__subcmd__endpoint__subcmd__status"
                 ;;
             raftctl__subcmd__help__subcmd__leader,transfer)
                 cmd="raftctl__subcmd__help__subcmd__leader__subcmd__transfer"
@@ -314,29 +350,33 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version cluster member leader node status top put get del bench wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --help --version cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -348,10 +388,6 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -360,7 +396,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,23 +426,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -418,8 +442,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -430,42 +466,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version up down status stop start restart kill help"
+            opts="-w -o -h -V --write-out --output --help --version up down status stop start restart kill help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -476,42 +496,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__down)
-            opts="-w -o -h -V --purge --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --purge --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -648,42 +656,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__kill)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -694,42 +690,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__restart)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -740,42 +724,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__start)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -786,29 +758,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__status)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -820,8 +780,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -832,42 +804,30 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__stop)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -878,7 +838,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__up)
-            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,36 +856,24 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -936,42 +884,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__completions)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version bash elvish fish powershell zsh"
+            opts="-w -o -h -V --write-out --output --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -982,29 +914,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --prefix --from-key --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1016,8 +936,198 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint)
+            opts="-w -o -h -V --write-out --output --help --version status health help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__health)
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoints)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help)
+            opts="status health help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__endpoint__subcmd__status)
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1028,7 +1138,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1038,23 +1148,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1066,8 +1164,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1078,7 +1188,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help)
-            opts="cluster member leader node status top put get del bench wal snap completions man help"
+            opts="cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1245,6 +1355,48 @@ _raftctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        raftctl__subcmd__help__subcmd__endpoint)
+            opts="status health"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__endpoint__subcmd__health)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__endpoint__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         raftctl__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1388,6 +1540,20 @@ _raftctl() {
         raftctl__subcmd__help__subcmd__member__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__move__subcmd__leader)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1568,42 +1734,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version transfer help"
+            opts="-w -o -h -V --write-out --output --help --version transfer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1656,7 +1806,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader__subcmd__transfer)
-            opts="-w -o -h -V --to --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --to --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1666,23 +1816,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1694,8 +1832,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1706,7 +1856,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__man)
-            opts="-w -o -h -V --dir --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1717,35 +1867,19 @@ _raftctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1756,42 +1890,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version list add remove promote change help"
+            opts="-w -o -h -V --write-out --output --help --version list add remove promote change help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1802,7 +1920,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__add)
-            opts="-w -o -h -V --learner --id --peer --api --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --learner --id --peer --api --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1820,23 +1938,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1848,8 +1954,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1860,7 +1978,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1874,23 +1992,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1902,8 +2008,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2012,29 +2130,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__list)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2046,8 +2152,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2058,29 +2176,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__promote)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2092,8 +2198,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2104,29 +2222,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__remove)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2138,8 +2244,66 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__move__subcmd__leader)
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --endpoints)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2150,7 +2314,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__node)
-            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --segment-size --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --segment-size --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2213,35 +2377,19 @@ _raftctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2252,29 +2400,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2286,8 +2422,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2298,42 +2446,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version dump verify help"
+            opts="-w -o -h -V --write-out --output --help --version dump verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2344,42 +2476,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap__subcmd__dump)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2446,42 +2562,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__snap__subcmd__verify)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2492,29 +2592,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__status)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2526,8 +2614,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2538,7 +2638,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__top)
-            opts="-w -o -h -V --interval --once --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --interval --once --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2548,23 +2648,11 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2576,8 +2664,20 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2588,42 +2688,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version dump verify repair diff help"
+            opts="-w -o -h -V --write-out --output --help --version dump verify repair diff help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2634,42 +2718,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__diff)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2680,7 +2748,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__dump)
-            opts="-w -o -h -V --raw --from-snap --from-index --to-index --type --decode --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --raw --from-snap --from-index --to-index --type --decode --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2703,35 +2771,19 @@ _raftctl() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2826,42 +2878,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__repair)
-            opts="-w -o -h -V --dry-run --force --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --dry-run --force --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2872,42 +2908,26 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__wal__subcmd__verify)
-            opts="-w -o -h -V --write-out --output --endpoints --dial-timeout --command-timeout --cluster --help --version"
+            opts="-w -o -h -V --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 --write-out)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 -w)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dial-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --command-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --cluster)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_raftctl_global_optspecs
-    string join \n o/output= endpoints= dial-timeout= command-timeout= cluster= h/help V/version
+    string join \n o/output= endpoints= cluster-dir= dial-timeout= command-timeout= h/help V/version
 end
 
 function __fish_raftctl_needs_command
@@ -24,17 +24,20 @@ function __fish_raftctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_needs_command" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
+complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_needs_command" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_needs_command" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_needs_command" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_needs_command" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_needs_command" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "cluster" -d 'Start, stop and inspect a local cluster'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "member" -d 'Membership: list, add, remove, promote, joint changes'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "leader" -d 'Leadership'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "move-leader" -d 'Move leadership to member ID and wait until it happened (etcdctl\'s spelling of `leader transfer --to ID`)'
+complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "endpoint" -d 'etcdctl\'s per-endpoint checks: `endpoint status` and `endpoint health`, for monitoring'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
@@ -47,12 +50,9 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "snap" -d 'Read and 
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_seen_subcommand_from up down status stop start restart kill help" -f -a "up" -d 'Start a local cluster: N members on 127.0.0.1, wait for a leader and a first write'
@@ -66,63 +66,52 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and not __fish_
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l nodes -d 'How many members, 1 to 15 [default: 3]' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l base-port -d 'Use ports P, P+1, … (peer and API of member 1, then member 2, …) instead of free ones' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l snapshot-count -d 'Snapshot every this many applied entries (passed to each member)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l foreground -d 'Keep the members attached: Ctrl-C stops them all'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l allow-faults -d 'Let the members accept fault injection through their API'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l purge -d 'Also delete the cluster dir (data, logs, manifest)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from stop" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from restart" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start a local cluster: N members on 127.0.0.1, wait for a leader and a first write'
@@ -133,12 +122,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Stop, then start one member'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "kill" -d 'SIGKILL one member at once'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -f -a "list" -d 'List the members and their roles'
@@ -147,50 +133,55 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_s
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -f -a "promote" -d 'Promote a caught-up learner to voter'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -f -a "change" -d 'Several changes at once, through joint consensus'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l id -d 'The new member\'s id (default: the next free one)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l peer -d 'Its peer address (required with --endpoints; allocated on a local cluster)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l api -d 'Its API address (required with --endpoints; allocated on a local cluster)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l learner -d 'Add it as a learner (it replicates but does not vote)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l add -d 'Add a member: ID, or ID:learner' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l remove -d 'Remove a member' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the members and their roles'
@@ -199,27 +190,65 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "promote" -d 'Promote a caught-up learner to voter'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "change" -d 'Several changes at once, through joint consensus'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -f -a "transfer" -d 'Move leadership (default: to the most caught-up follower) and wait until it happened'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l to -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l to -d 'The voter to hand leadership to (default: the most caught-up follower)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from help" -f -a "transfer" -d 'Move leadership (default: to the most caught-up follower) and wait until it happened'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -f -a "status" -d 'Each endpoint\'s role, term, leader and indexes (the table of `raftctl status`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -f -a "health" -d 'One line per endpoint: healthy when it answers and knows a leader. Exits 1 when any endpoint is unhealthy'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and not __fish_seen_subcommand_from status health help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster -d 'Every member the cluster knows, not just the endpoints given'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster -d 'Every member the cluster knows, not just the endpoints given'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s V -l version -d 'Print version'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Each endpoint\'s role, term, leader and indexes (the table of `raftctl status`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "health" -d 'One line per endpoint: healthy when it answers and knows a leader. Exits 1 when any endpoint is unhealthy'
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l id -d 'This member\'s id (a positive integer, unique in the cluster)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l data-dir -d 'Where the WAL and snapshots live (etcd\'s layout: DIR/member/wal, DIR/member/snap)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 'Address to listen on for peers (not etcd\'s 2380, so that it does not collide with a local etcd)' -r
@@ -234,50 +263,51 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l log-level -d 'L
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l max-request-bytes -d 'The largest value a client may write, in bytes (etcd\'s flag and default, 1.5 MiB)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l catch-up-entries -d 'Entries kept in memory behind a snapshot for slow followers (etcd\'s 5000)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l segment-size -d 'WAL segment size in bytes (etcd\'s is 64,000,000; tests use less)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l join -d 'Join an existing cluster (after `member add`) instead of starting a new one'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l learner -d 'This member joins as a learner (informational: `member add --learner` decides)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l allow-faults -d 'Accept fault injection (drop, delay, partition) through the API'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l interval -d 'How often to poll the nodes (at least 10ms)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l once -d 'Print one snapshot (as `status` does) and exit'
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l limit -d 'At most this many keys of a range (0: all)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l serializable -d 'Answer from the node\'s local state instead of a linearizable read'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l prefix -d 'Every key that starts with KEY, in key order'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l from-key -d 'Every key from KEY on, in key order'
@@ -285,12 +315,13 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l keys-only -d 'Pr
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l print-value-only -d 'Print the values only (one key: its raw value, as without a range flag)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l prefix -d 'Delete every key that starts with KEY'
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l from-key -d 'Delete every key from KEY on'
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -301,21 +332,19 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l duration -d 'S
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l value-size -d 'Value size in bytes' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l keys -d 'Distinct keys written and read' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l read-ratio -d 'Share of requests that are reads, 0..1' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l serializable -d 'Reads answered from the node\'s local state instead of linearizable ones'
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and not __fish_seen_subcommand_from dump verify repair diff help" -f -a "dump" -d 'Print the log\'s entries (and with --raw every physical record)'
@@ -337,40 +366,28 @@ raftctl\t'raftctl\'s own commands only'
 etcd\t'etcd\'s InternalRaftRequest (v3) and Request (v2) only'
 hex\t'The data as hex'
 none\t'No decoding'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l raw -d 'Every physical record with its file, offset and crc; overwritten entries are kept and marked, and reading goes on past a bad record where it can'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -l from-snap -d 'Start after the newest readable .snap (as etcd-dump-logs does)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l dry-run -d 'Say what would be cut, and change nothing'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -l force -d 'Also cut when records after the torn one still check out (etcd would cut them)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from repair" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from diff" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Print the log\'s entries (and with --raw every physical record)'
@@ -378,68 +395,55 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_sub
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "repair" -d 'Cut a torn tail exactly where etcd would, keeping the removed bytes beside it'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "diff" -d 'Compare two members\' logs: where they diverge, or that one is a prefix of the other'
 complete -c raftctl -n "__fish_raftctl_using_subcommand wal; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "dump" -d 'Show .snap files: term, index, membership, CRC and the data (etcd\'s v2 store as keys)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "verify" -d 'Check .snap files: CRC, the name against the content, the payload'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and not __fish_seen_subcommand_from dump verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from dump" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "dump" -d 'Show .snap files: term, index, membership, CRC and the data (etcd\'s v2 store as keys)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check .snap files: CRC, the name against the content, the payload'
 complete -c raftctl -n "__fish_raftctl_using_subcommand snap; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l dir -d 'Write raftctl.1 and raftctl-<command>.1 here instead of printing raftctl.1' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s o -s w -l output -l write-out -d 'Output format: aligned tables for people, JSON for scripts' -r -f -a "table\t'Aligned tables for people'
-json\t'JSON for scripts (JSON Lines for streams)'"
-complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l endpoints -d 'API addresses of the nodes, `HOST:PORT,…`' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l dial-timeout -d 'How long to wait for a node to accept a connection and answer a status request' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand man" -l cluster -d 'The local cluster\'s directory (cluster.json, data dirs, logs)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
+json\t'JSON for scripts (JSON Lines for streams)'
+fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "cluster" -d 'Start, stop and inspect a local cluster'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "member" -d 'Membership: list, add, remove, promote, joint changes'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "leader" -d 'Leadership'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value (exit 1 when it does not exist), or with --prefix/--from-key the keys and values of a range, as etcdctl prints them'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "del" -d 'Delete a key, or with --prefix/--from-key a range of keys'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "bench" -d 'Load the cluster: concurrent puts (and gets), throughput and latency percentiles'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
-complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader node status top put get del bench wal snap completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "cluster" -d 'Start, stop and inspect a local cluster'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "member" -d 'Membership: list, add, remove, promote, joint changes'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "leader" -d 'Leadership'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "move-leader" -d 'Move leadership to member ID and wait until it happened (etcdctl\'s spelling of `leader transfer --to ID`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "endpoint" -d 'etcdctl\'s per-endpoint checks: `endpoint status` and `endpoint health`, for monitoring'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "node" -d 'Run one cluster member in the foreground (what `cluster up` starts)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "status" -d 'Show every node\'s role, term, commit and applied index, and the leader\'s progress'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "top" -d 'Live dashboard: each node\'s term, commit and lag, the leader\'s per-peer progress, the commit rate and an event log. Prints one snapshot with --once or when stdout is not a terminal'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "put" -d 'Write a key (the value from the argument, or from stdin when it is absent or `-`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "get" -d 'Print a key\'s raw value (exit 1 when it does not exist), or with --prefix/--from-key the keys and values of a range, as etcdctl prints them'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "del" -d 'Delete a key, or with --prefix/--from-key a range of keys'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "bench" -d 'Load the cluster: concurrent puts (and gets), throughput and latency percentiles'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "wal" -d 'Read, check and repair etcd-format write-ahead logs'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "snap" -d 'Read and check etcd-format .snap files'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "man" -d 'Print the man page, or write one page per command into a directory'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and not __fish_seen_subcommand_from cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster: N members on 127.0.0.1, wait for a leader and a first write'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop every member (SIGTERM, SIGKILL after a grace period)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Same as `raftctl status`'
@@ -453,6 +457,8 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_su
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "promote" -d 'Promote a caught-up learner to voter'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "change" -d 'Several changes at once, through joint consensus'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from leader" -f -a "transfer" -d 'Move leadership (default: to the most caught-up follower) and wait until it happened'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "status" -d 'Each endpoint\'s role, term, leader and indexes (the table of `raftctl status`)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "health" -d 'One line per endpoint: healthy when it answers and knows a leader. Exits 1 when any endpoint is unhealthy'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from wal" -f -a "dump" -d 'Print the log\'s entries (and with --raw every physical record)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from wal" -f -a "verify" -d 'Check every invariant of the WAL and its .snap files'
 complete -c raftctl -n "__fish_raftctl_using_subcommand help; and __fish_seen_subcommand_from wal" -f -a "repair" -d 'Cut a torn tail exactly where etcd would, keeping the removed bytes beside it'

@@ -1,4 +1,4 @@
-//! `raftctl cluster …`, `member …` and `leader …`.
+//! `raftctl cluster …`, `member …`, `leader …` and `endpoint …`.
 
 use clap::Subcommand;
 
@@ -31,13 +31,25 @@ pub enum ClusterCommand {
     /// Same as `raftctl status`.
     Status,
     /// Stop one member (SIGTERM, then SIGKILL after 10 s).
-    Stop { id: u64 },
+    Stop {
+        /// The member to stop.
+        id: u64,
+    },
     /// Start one stopped member again, with its data dir and ports.
-    Start { id: u64 },
+    Start {
+        /// The member to start.
+        id: u64,
+    },
     /// Stop, then start one member.
-    Restart { id: u64 },
+    Restart {
+        /// The member to restart.
+        id: u64,
+    },
     /// SIGKILL one member at once.
-    Kill { id: u64 },
+    Kill {
+        /// The member to kill.
+        id: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,9 +75,15 @@ pub enum MemberCommand {
         api: Option<String>,
     },
     /// Remove a member (the leader hands over leadership first); a local one is also stopped.
-    Remove { id: u64 },
+    Remove {
+        /// The member to remove.
+        id: u64,
+    },
     /// Promote a caught-up learner to voter.
-    Promote { id: u64 },
+    Promote {
+        /// The learner to promote.
+        id: u64,
+    },
     /// Several changes at once, through joint consensus.
     Change {
         /// Add a member: ID, or ID:learner.
@@ -81,7 +99,31 @@ pub enum MemberCommand {
 pub enum LeaderCommand {
     /// Move leadership (default: to the most caught-up follower) and wait until it happened.
     Transfer {
+        /// The voter to hand leadership to (default: the most caught-up follower).
         #[arg(long, value_name = "ID")]
         to: Option<u64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EndpointCommand {
+    /// Each endpoint's role, term, leader and indexes (the table of `raftctl status`).
+    ///
+    /// Only the endpoints given (or the local cluster's members); with --cluster, every member
+    /// they know of, as `raftctl status` shows. Exits 1 when no leader is reachable.
+    Status {
+        /// Every member the cluster knows, not just the endpoints given.
+        #[arg(long)]
+        cluster: bool,
+    },
+    /// One line per endpoint: healthy when it answers and knows a leader. Exits 1 when any
+    /// endpoint is unhealthy.
+    ///
+    /// Each endpoint is asked once, all at the same time, and waited for at most
+    /// --dial-timeout, so the answer comes within that time (at once when every one answers).
+    Health {
+        /// Every member the cluster knows, not just the endpoints given.
+        #[arg(long)]
+        cluster: bool,
     },
 }

@@ -2,31 +2,38 @@
 
 mod bench;
 mod cluster;
+pub mod examples;
 mod kv;
+pub mod net;
 mod node;
 mod top;
 mod wal;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::output::Format;
 
 pub use bench::BenchArgs;
-pub use cluster::{ClusterCommand, LeaderCommand, MemberCommand};
+pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand};
 pub use kv::{DelArgs, GetArgs};
-pub use node::{Endpoints, NodeArgs};
+pub use net::{ClusterDir, Net};
+pub use node::NodeArgs;
 pub use top::TopArgs;
 pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
 
-/// raftctl — an etcd/raft-style cluster toolkit and WAL inspector.
+/// An etcd/raft-style cluster toolkit and WAL inspector.
 ///
-/// Reads, verifies and repairs etcd-format write-ahead logs and snapshots, from raftctl's own
-/// nodes and from real etcd data dirs, byte for byte.
+/// Boots and drives a local Raft cluster (or talks to members elsewhere with --endpoints),
+/// and reads, verifies and repairs etcd-format write-ahead logs and snapshots, from raftctl's
+/// own members and from real etcd data dirs, byte for byte.
+///
+/// The cluster options (--endpoints, --cluster-dir, --dial-timeout, --command-timeout) belong
+/// to the commands that talk to a cluster; they may come before the command or after it.
 ///
 /// Exit status: 0 success, 1 the operation failed or found a problem (a corrupt WAL, an
-/// unreachable node), 2 usage error.
+/// unreachable member, a missing key), 2 usage error, 130 `top` stopped by Ctrl-C.
 #[derive(Debug, Parser)]
 #[command(
     name = "raftctl",
@@ -35,7 +42,8 @@ pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
     max_term_width = 100
 )]
 pub struct Args {
-    /// Output format: aligned tables for people, JSON for scripts.
+    /// Output format: tables for people, JSON for scripts, or etcdctl's fields lines.
+    // Listed after each command's own options, which it would otherwise sit among.
     #[arg(
         short = 'o',
         long = "output",
@@ -43,22 +51,15 @@ pub struct Args {
         visible_alias = "write-out",
         global = true,
         value_enum,
-        default_value_t = Format::Table
+        default_value_t = Format::Table,
+        display_order = 900
     )]
     pub output: Format,
 
+    /// The flags of the commands that talk to a cluster, as given before the command; after
+    /// [`parse`], those in force for the command that runs.
     #[command(flatten)]
-    pub endpoints: Endpoints,
-
-    /// The local cluster's directory (cluster.json, data dirs, logs).
-    #[arg(
-        long,
-        env = "RAFTCTL_CLUSTER",
-        global = true,
-        value_name = "DIR",
-        default_value = "raftctl-cluster"
-    )]
-    pub cluster: PathBuf,
+    pub net: Net,
 
     #[command(subcommand)]
     pub command: Command,
@@ -75,6 +76,15 @@ pub enum Command {
     /// Leadership.
     #[command(subcommand)]
     Leader(LeaderCommand),
+    /// Move leadership to member ID and wait until it happened (etcdctl's spelling of
+    /// `leader transfer --to ID`).
+    MoveLeader {
+        /// The member to hand leadership to (a voter).
+        id: u64,
+    },
+    /// etcdctl's per-endpoint checks: `endpoint status` and `endpoint health`, for monitoring.
+    #[command(subcommand)]
+    Endpoint(EndpointCommand),
     /// Run one cluster member in the foreground (what `cluster up` starts).
     Node(Box<NodeArgs>),
     /// Show every node's role, term, commit and applied index, and the leader's progress.
@@ -87,7 +97,12 @@ pub enum Command {
     /// (local clusters), p pause, ? help. Ctrl-C quits with exit status 130.
     Top(TopArgs),
     /// Write a key (the value from the argument, or from stdin when it is absent or `-`).
-    Put { key: String, value: Option<String> },
+    Put {
+        /// The key (any bytes but empty, at most 8 KiB).
+        key: String,
+        /// The value; read from stdin when absent or `-`.
+        value: Option<String>,
+    },
     /// Print a key's raw value (exit 1 when it does not exist), or with --prefix/--from-key
     /// the keys and values of a range, as etcdctl prints them.
     Get(GetArgs),
@@ -103,7 +118,7 @@ pub enum Command {
     Snap(SnapCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
-        /// The shell to complete for.
+        /// The shell to complete for: bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
     /// Print the man page, or write one page per command into a directory.
@@ -112,6 +127,84 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// The whole command line as clap sees it: the derived definitions, plus the cluster options
+/// on each command that talks to a cluster ([`net::takes`]), the hidden catch of the old
+/// `--cluster DIR`, and each command's examples. Help, parsing, completions and man pages all
+/// come from this.
+pub fn command() -> clap::Command {
+    let cmd = Args::command().arg(net::old_cluster_arg());
+    decorate(cmd, &mut Vec::new(), true)
+}
+
+/// [`command`] without the hidden catch of `--cluster DIR`, for the completion scripts (bash's
+/// would offer the hidden flag).
+pub fn completion_command() -> clap::Command {
+    decorate(Args::command(), &mut Vec::new(), false)
+}
+
+fn decorate(mut cmd: clap::Command, path: &mut Vec<String>, catch_old: bool) -> clap::Command {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    if !p.is_empty() {
+        cmd = match net::takes(&p) {
+            net::Takes::All => <Net as clap::Args>::augment_args(cmd),
+            net::Takes::ClusterDir => <ClusterDir as clap::Args>::augment_args(cmd),
+            net::Takes::Nothing => cmd,
+        };
+        if catch_old && net::takes(&p) != net::Takes::Nothing && !net::has_every_member_flag(&p) {
+            cmd = cmd.arg(net::old_cluster_arg());
+        }
+    }
+    if let Some(text) = examples::help_text(&p) {
+        cmd = cmd.after_help(text);
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        path.push(name.clone());
+        cmd = cmd.mut_subcommand(name, |sc| decorate(sc, path, catch_old));
+        path.pop();
+    }
+    cmd
+}
+
+/// Parses this process's arguments (see [`parse_from`]).
+pub fn parse() -> Result<Args, clap::Error> {
+    parse_from(std::env::args_os())
+}
+
+/// Parses a command line: clap's own checks, then the cluster options resolved for the command
+/// that runs (after it, before it, the environment, the defaults), so that `args.net` is what
+/// the command uses.
+pub fn parse_from<I, T>(argv: I) -> Result<Args, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut cmd = command();
+    let top = cmd.try_get_matches_from_mut(argv)?;
+    let mut args = Args::from_arg_matches(&top).map_err(|e| e.format(&mut cmd))?;
+    let mut path = Vec::new();
+    let mut leaf = &top;
+    while let Some((name, m)) = leaf.subcommand() {
+        path.push(name);
+        leaf = m;
+    }
+    args.net = net::resolve(&top, &path, leaf).map_err(|msg| usage_error(&mut cmd, &path, msg))?;
+    Ok(args)
+}
+
+/// A usage error shown with the usage line of the command at `path`.
+fn usage_error(cmd: &mut clap::Command, path: &[&str], msg: String) -> clap::Error {
+    if let Some((first, rest)) = path.split_first()
+        && let Some(sc) = cmd.find_subcommand_mut(first)
+    {
+        return usage_error(sc, rest, msg);
+    }
+    cmd.error(clap::error::ErrorKind::ArgumentConflict, msg)
 }
 
 /// A duration on the command line: `250ms`, `10s`, `2m`, `1h` (a bare number is seconds).

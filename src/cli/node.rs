@@ -1,4 +1,4 @@
-//! `raftctl node` and the key-value and status commands that talk to nodes.
+//! `raftctl node`: run one member in the foreground.
 
 use std::path::PathBuf;
 
@@ -22,7 +22,12 @@ pub struct NodeArgs {
     pub listen_api: String,
     /// The cluster's members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a
     /// fresh data dir, or to find the cluster with --join.
-    #[arg(long, value_name = "ID=ADDR,…", value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        value_name = "ID=HOST:PORT,…",
+        value_delimiter = ',',
+        required = true
+    )]
     pub initial_cluster: Vec<String>,
     /// Join an existing cluster (after `member add`) instead of starting a new one.
     #[arg(long)]
@@ -60,36 +65,4 @@ pub struct NodeArgs {
     /// WAL segment size in bytes (etcd's is 64,000,000; tests use less).
     #[arg(long, value_name = "BYTES", default_value_t = 64_000_000, hide = true)]
     pub segment_size: u64,
-}
-
-/// Where to find the cluster's nodes.
-#[derive(Debug, Clone, Args)]
-pub struct Endpoints {
-    /// API addresses of the nodes, `HOST:PORT,…`.
-    #[arg(
-        long,
-        env = "RAFTCTL_ENDPOINTS",
-        value_delimiter = ',',
-        global = true,
-        value_name = "URL,…"
-    )]
-    pub endpoints: Vec<String>,
-    /// How long to wait for a node to accept a connection and answer a status request.
-    #[arg(
-        long,
-        env = "RAFTCTL_DIAL_TIMEOUT",
-        global = true,
-        value_name = "D",
-        default_value = "2s"
-    )]
-    pub dial_timeout: crate::cli::HumanDuration,
-    /// How long to wait for a command's own request (a write, a read, a conf change).
-    #[arg(
-        long,
-        env = "RAFTCTL_COMMAND_TIMEOUT",
-        global = true,
-        value_name = "D",
-        default_value = "10s"
-    )]
-    pub command_timeout: crate::cli::HumanDuration,
 }

@@ -27,6 +27,22 @@ where
 }
 
 pub fn status(t: &Target, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let report = status_report(t, true)?;
+    let fit = output::Fit {
+        width: output::width(),
+        base: None,
+    };
+    output::render_fit(&report, format, out, &fit)?;
+    if report.leader().is_none() {
+        output::diagnostic(&report.no_leader_reason());
+        return Ok(Outcome::ProblemFound);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The status of every member the endpoints know, or (`endpoint status` without --cluster)
+/// of the endpoints alone.
+pub fn status_report(t: &Target, every_member: bool) -> anyhow::Result<ClusterStatus> {
     let dial = target::timeouts().dial;
     let rt = target::runtime()?;
     let mut all = rt.block_on(target::statuses(&t.endpoints, dial));
@@ -53,7 +69,7 @@ pub fn status(t: &Target, format: Format, out: &mut dyn Write) -> anyhow::Result
         })
         .map(|(_, api)| api.clone())
         .collect();
-    if !more.is_empty() {
+    if every_member && !more.is_empty() {
         all.extend(rt.block_on(target::statuses(&more, dial)));
     }
     let id_of = |e: &str| {
@@ -94,17 +110,7 @@ pub fn status(t: &Target, format: Format, out: &mut dyn Write) -> anyhow::Result
         NodeEntry::Up(s) => (0, s.id),
         NodeEntry::Down { id, .. } => (0, id.unwrap_or(u64::MAX)),
     });
-    let report = ClusterStatus { nodes };
-    let fit = output::Fit {
-        width: output::width(),
-        base: None,
-    };
-    output::render_fit(&report, format, out, &fit)?;
-    if report.leader().is_none() {
-        output::diagnostic(&report.no_leader_reason());
-        return Ok(Outcome::ProblemFound);
-    }
-    Ok(Outcome::Ok)
+    Ok(ClusterStatus { nodes })
 }
 
 /// Refuses what the command line alone shows to be wrong with a key (exit 2).

@@ -3,6 +3,7 @@
 
 mod bench;
 mod cluster;
+mod endpoint;
 mod generate;
 mod kv;
 mod leader;
@@ -34,24 +35,28 @@ pub struct UsageError(pub String);
 
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let format = args.output;
-    let (dial, command) = (
-        args.endpoints.dial_timeout.0,
-        args.endpoints.command_timeout.0,
-    );
+    let (dial, command) = (args.net.dial_timeout.0, args.net.command_timeout.0);
     if dial.is_zero() || command.is_zero() {
         return Err(
             UsageError("--dial-timeout and --command-timeout must be above 0".into()).into(),
         );
     }
     target::set_timeouts(target::Timeouts { dial, command });
-    let eps = &args.endpoints.endpoints;
-    let dir = args.cluster.as_path();
+    let eps = &args.net.endpoints;
+    let dir = args.net.dir.cluster_dir.as_path();
     let target = || target::Target::resolve(eps, dir);
     match args.command {
         Command::Node(a) => node::run(*a),
         Command::Cluster(c) => cluster::run(c, eps, dir, format, out),
         Command::Member(c) => member::run(c, &target()?, format, out),
         Command::Leader(c) => leader::run(c, &target()?, format, out),
+        Command::MoveLeader { id } => leader::run(
+            crate::cli::LeaderCommand::Transfer { to: Some(id) },
+            &target()?,
+            format,
+            out,
+        ),
+        Command::Endpoint(c) => endpoint::run(c, &target()?, format, out),
         Command::Status => kv::status(&target()?, format, out),
         Command::Top(a) => {
             if a.interval.0 < crate::top::MIN_INTERVAL {

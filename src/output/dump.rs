@@ -29,6 +29,8 @@ pub struct DumpWriter<W: Write> {
     fit: Fit,
     /// The file of the last raw row, when fitting a width (its path is a heading line).
     file_shown: Option<String>,
+    /// Under `-o fields`, the record's JSON line before it is written as fields.
+    fields_buf: Option<Vec<u8>>,
 }
 
 impl<W: Write> DumpWriter<W> {
@@ -45,6 +47,7 @@ impl<W: Write> DumpWriter<W> {
             last_shown: None,
             fit: Fit::default(),
             file_shown: None,
+            fields_buf: None,
         }
     }
 
@@ -73,7 +76,24 @@ impl<W: Write> DumpWriter<W> {
         match self.format {
             Format::Json => self.json(item),
             Format::Table => self.row(item),
+            Format::Fields => self.fields(item),
         }
+    }
+
+    /// A record as a block of `"name" : value` lines (from its JSON line), after a blank line.
+    fn fields(&mut self, item: &Item) -> io::Result<()> {
+        self.fields_buf = Some(Vec::new());
+        let r = self.json(item);
+        let buf = self.fields_buf.take().unwrap_or_default();
+        r?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if self.header_done {
+            writeln!(self.w)?;
+        }
+        self.header_done = true;
+        super::fields::write_json(&mut self.w, &buf)
     }
 
     fn json(&mut self, item: &Item) -> io::Result<()> {
@@ -81,7 +101,10 @@ impl<W: Write> DumpWriter<W> {
             return Ok(());
         };
         let name = record_name(item);
-        let w = &mut self.w;
+        let w: &mut dyn Write = match self.fields_buf.as_mut() {
+            Some(b) => b,
+            None => &mut self.w,
+        };
         w.write_all(b"{\"record\":\"")?;
         w.write_all(name.as_bytes())?;
         w.write_all(b"\"")?;
@@ -345,7 +368,7 @@ impl<W: Write> DumpWriter<W> {
 }
 
 /// Standard base64 with padding, SIMD-accelerated: a dump of large entries is mostly this.
-fn write_b64<W: Write>(w: &mut W, buf: &mut Vec<u8>, data: &[u8]) -> io::Result<()> {
+fn write_b64<W: Write + ?Sized>(w: &mut W, buf: &mut Vec<u8>, data: &[u8]) -> io::Result<()> {
     let engine = base64_simd::STANDARD;
     buf.resize(engine.encoded_length(data.len()), 0);
     let out = engine.encode(data, base64_simd::Out::from_slice(buf));

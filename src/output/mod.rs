@@ -1,5 +1,5 @@
-//! The one rendering layer: every command hands its report here and gets a table for people
-//! or JSON for scripts. Nothing else in raftctl writes to stdout.
+//! The one rendering layer: every command hands its report here and gets a table for people,
+//! JSON for scripts, or etcdctl's `fields` lines. Nothing else in raftctl writes to stdout.
 //!
 //! Reports are plain `Serialize` data; [`Tabular`] says how each looks as a table. Streams
 //! (`wal dump`) go through [`dump::DumpWriter`], which writes one line per record and never
@@ -8,6 +8,8 @@
 pub mod bench;
 pub mod cluster;
 pub mod dump;
+pub mod endpoint;
+pub mod fields;
 pub mod status;
 pub mod tables;
 
@@ -16,14 +18,18 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
-/// `-o/--output`.
+/// `-o/--output` (`-w/--write-out`), with etcdctl's names: `simple` is `table` (raftctl's
+/// tables have no borders to leave out), `fields` is one `"name" : value` line per field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned tables for people.
+    /// Aligned tables for people, without borders (etcdctl's `simple` is the same).
     #[default]
+    #[value(alias = "simple")]
     Table,
     /// JSON for scripts (JSON Lines for streams).
     Json,
+    /// One `"name" : value` line per JSON field, as etcdctl's -w fields (see README).
+    Fields,
 }
 
 /// A report that can also be shown as tables.
@@ -224,6 +230,7 @@ pub fn render_fit<T: Serialize + Tabular>(
             serde_json::to_writer(&mut *w, report)?;
             writeln!(w)?;
         }
+        Format::Fields => fields::write(w, report)?,
         Format::Table => {
             for b in report.blocks() {
                 match b {
@@ -247,15 +254,19 @@ pub fn render_fit<T: Serialize + Tabular>(
 pub fn value(key: &str, v: &[u8], format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => w.write_all(v)?,
-        Format::Json => {
+        Format::Json | Format::Fields => {
             let j = match std::str::from_utf8(v) {
                 Ok(s) => serde_json::json!({ "key": key, "found": true, "value": s }),
                 Err(_) => {
                     serde_json::json!({ "key": key, "found": true, "value_base64": base64_simd::STANDARD.encode_to_string(v) })
                 }
             };
-            serde_json::to_writer(&mut *w, &j)?;
-            writeln!(w)?;
+            if format == Format::Fields {
+                fields::write(w, &j)?;
+            } else {
+                serde_json::to_writer(&mut *w, &j)?;
+                writeln!(w)?;
+            }
         }
     }
     w.flush()
@@ -266,6 +277,35 @@ pub fn missing_value(key: &str, w: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer(&mut *w, &serde_json::json!({ "key": key, "found": false }))?;
     writeln!(w)?;
     w.flush()
+}
+
+/// An error as `-o json` shows it on stderr: `{"error":"<the one-line message>","exit":N}`
+/// (and `-o fields` as its two lines); `None` for the table formats, which print
+/// `raftctl: <message>`.
+pub fn error_report(message: &str, exit: u8, format: Format) -> Option<String> {
+    let j = serde_json::json!({ "error": message, "exit": exit });
+    match format {
+        Format::Table => None,
+        Format::Json => Some(format!("{j}\n")),
+        Format::Fields => {
+            let mut v = Vec::new();
+            fields::write(
+                &mut v,
+                &ErrorReport {
+                    error: message,
+                    exit,
+                },
+            )
+            .ok()?;
+            Some(String::from_utf8_lossy(&v).into_owned())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorReport<'a> {
+    error: &'a str,
+    exit: u8,
 }
 
 /// Writes a diagnostic (a problem found while streaming) to stderr.

@@ -48,7 +48,7 @@ fn readme_ci_example_runs() {
     if !out.status.success() {
         // Stop whatever the script left running before failing.
         let _ = raftctl([
-            "--cluster",
+            "--cluster-dir",
             &cluster.display().to_string(),
             "cluster",
             "down",
@@ -65,7 +65,7 @@ fn readme_ci_example_runs() {
 
 /// Runs raftctl against the cluster in `dir`.
 fn rc(dir: &Path, args: &[&str]) -> Run {
-    let mut all = vec!["--cluster", dir.to_str().unwrap()];
+    let mut all = vec!["--cluster-dir", dir.to_str().unwrap()];
     all.extend_from_slice(args);
     raftctl(all)
 }
@@ -207,7 +207,7 @@ fn json_contract_and_bad_input() {
         "{}",
         r.stderr
     );
-    let r = raftctl(["--cluster", "/nonexistent/raftctl", "status"]);
+    let r = raftctl(["--cluster-dir", "/nonexistent/raftctl", "status"]);
     assert_eq!(r.code, 1);
     assert!(
         r.stderr.contains("no cluster in /nonexistent/raftctl"),
@@ -229,9 +229,16 @@ fn json_contract_and_bad_input() {
         "kill",
         "1",
     ]);
-    // Process management goes by the cluster dir; --endpoints does not change which one.
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("no cluster in"), "{}", r.stderr);
+    // Process management goes by the cluster dir: --endpoints is refused there, naming it
+    // (issue 8 item 26: the cluster options only where they mean something).
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`raftctl cluster kill` works on the local cluster's processes")
+            && r.stderr.contains("it does not take --endpoints"),
+        "{}",
+        r.stderr
+    );
 
     // With two of three voters gone the leader steps down (check-quorum, within an election
     // timeout): status then says so with exit 1, and still lists every node.
@@ -286,7 +293,7 @@ fn last_voter_cannot_be_removed_and_foreground_tears_down_on_ctrl_c() {
     // --foreground: the members live as long as `cluster up` does.
     let mut up = Command::new(env!("CARGO_BIN_EXE_raftctl"))
         .args([
-            "--cluster",
+            "--cluster-dir",
             dir.to_str().unwrap(),
             "-o",
             "json",

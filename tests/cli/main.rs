@@ -8,6 +8,7 @@ mod bench;
 mod client;
 mod cluster;
 mod commands;
+mod conventions;
 mod damage;
 mod etcd_fixtures;
 mod everyday;

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::util::{Run, raftctl};
 
 fn rc(dir: &Path, args: &[&str]) -> Run {
-    let mut all = vec!["--cluster", dir.to_str().unwrap()];
+    let mut all = vec!["--cluster-dir", dir.to_str().unwrap()];
     all.extend_from_slice(args);
     raftctl(all)
 }
@@ -171,7 +171,7 @@ fn r8_member_add_with_endpoints_prints_how_to_start_it() {
 /// Runs raftctl as if on an 80-column terminal (`$COLUMNS`).
 fn rc80(dir: &Path, args: &[&str]) -> Run {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_raftctl"))
-        .arg("--cluster")
+        .arg("--cluster-dir")
         .arg(dir)
         .args(args)
         .env("NO_COLOR", "1")

@@ -31,13 +31,35 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_raftctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        // Table output fits $COLUMNS when it is set: the tests read the full lines.
-        .env_remove("COLUMNS")
-        .output()
-        .expect("run raftctl");
+    raftctl_env(args, &[])
+}
+
+/// The variables raftctl reads that a test's own environment must not decide.
+const READ_VARS: [&str; 6] = [
+    "RAFTCTL_ENDPOINTS",
+    "ETCDCTL_ENDPOINTS",
+    "RAFTCTL_CLUSTER",
+    "RAFTCTL_DIAL_TIMEOUT",
+    "RAFTCTL_COMMAND_TIMEOUT",
+    "COLUMNS",
+];
+
+/// [`raftctl`] with these environment variables set (and the others raftctl reads unset).
+pub fn raftctl_env<I, S>(args: I, env: &[(&str, &str)]) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_raftctl"));
+    cmd.args(args).env("NO_COLOR", "1");
+    // Table output fits $COLUMNS when it is set: the tests read the full lines.
+    for v in READ_VARS {
+        cmd.env_remove(v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out: Output = cmd.output().expect("run raftctl");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
