@@ -71,6 +71,9 @@ pub struct Determinism {
 pub enum PlantedBug {
     /// Answer a linearizable read from local state, without ReadIndex.
     ReadWithoutReadIndex,
+    /// Persist the HardState without the vote (Raft paper §5.2, Figure 2: votedFor is
+    /// persistent state): after a crash a member can vote twice in one term.
+    ForgetVote,
 }
 
 /// etcd's default --max-request-bytes: 1.5 MiB.

@@ -880,10 +880,13 @@ impl RaftLoop {
                 .map(convert::entry_from_raft)
                 .collect::<Result<_, _>>()
                 .map_err(map_err)?;
-            let h = hs
+            let mut h = hs
                 .as_ref()
                 .map(convert::hard_state_from_raft)
                 .unwrap_or_else(|| convert::hard_state_from_raft(&self.store.hard_state()));
+            if self.cfg.determinism.planted_bug == Some(super::PlantedBug::ForgetVote) {
+                h.vote = 0;
+            }
             self.writer.save(&h, &ours).map_err(map_err)?;
             self.store.append(&entries);
             if let Some(hs) = hs {

@@ -742,6 +742,38 @@ mod tests {
         eprintln!("caught at seed {}: {}", f.seed, f.what);
     }
 
+    /// The correct core under the crash rate the planted-vote test uses: nothing to report,
+    /// so what that test catches is the bug, not the schedule.
+    #[test]
+    fn frequent_crashes_break_nothing() {
+        let opts = Options {
+            crash: 0.02,
+            steps: 1_000,
+            ..Options::default()
+        };
+        for seed in 1..=60 {
+            if let Err(f) = run(seed, &opts) {
+                panic!("{f}");
+            }
+        }
+    }
+
+    /// Forgetting the vote across a crash lets a member vote twice in a term: two leaders.
+    #[test]
+    fn a_forgotten_vote_is_caught() {
+        let opts = Options {
+            planted_bug: Some(PlantedBug::ForgetVote),
+            crash: 0.02,
+            steps: 1_000,
+            ..Options::default()
+        };
+        let limit = 300u64;
+        let caught = (1..=limit).find_map(|seed| run(seed, &opts).err());
+        let f = caught.unwrap_or_else(|| panic!("{limit} seeds forgot votes, none was caught"));
+        assert!(f.what.contains("two leaders"), "{f}");
+        eprintln!("caught at seed {}: {}", f.seed, f.what);
+    }
+
     /// One seed is one run: the same seed twice gives the same trace.
     #[test]
     fn a_seed_replays_exactly() {
