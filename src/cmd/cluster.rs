@@ -62,7 +62,8 @@ fn exe() -> anyhow::Result<PathBuf> {
     std::env::current_exe().context("finding the raftctl binary to start members with")
 }
 
-fn spinner(msg: &str) -> Option<indicatif::ProgressBar> {
+/// A spinner on stderr when it is a terminal.
+pub(super) fn spinner(msg: &str) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !std::io::stderr().is_terminal() {
         return None;

@@ -330,7 +330,7 @@ fn unreachable_usage<T>() -> anyhow::Result<T> {
 /// Waits until the leader — found again each time, since leadership may move meanwhile —
 /// replicates to `id` and it has (nearly) everything; shows how far it is on a terminal.
 async fn wait_caught_up(endpoints: &[String], id: u64) -> anyhow::Result<()> {
-    let spin = progress(&format!("waiting for node {id} to catch up"));
+    let spin = super::cluster::spinner(&format!("waiting for node {id} to catch up"));
     let start = Instant::now();
     let mut last_seen = String::from("no leader has reported it yet");
     loop {
@@ -362,18 +362,6 @@ async fn wait_caught_up(endpoints: &[String], id: u64) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// A spinner on stderr when it is a terminal.
-fn progress(msg: &str) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let s = indicatif::ProgressBar::new_spinner();
-    s.enable_steady_tick(Duration::from_millis(80));
-    s.set_message(msg.to_string());
-    Some(s)
 }
 
 async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {

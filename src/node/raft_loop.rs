@@ -467,20 +467,10 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
-                let proposal = self.take_proposal();
-                let cmd = Command {
-                    request_id,
-                    op: Some(Op::Put(Put { key, value })),
-                    proposer: self.cfg.id,
-                    proposal,
-                };
-                match self.propose(&cmd) {
-                    Ok(()) => {
-                        self.puts.insert(proposal, reply);
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
+                if let Some((proposal, reply)) =
+                    self.propose_write(request_id, Op::Put(Put { key, value }), reply)
+                {
+                    self.puts.insert(proposal, reply);
                 }
             }
             Request::Delete {
@@ -488,20 +478,10 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
-                let proposal = self.take_proposal();
-                let cmd = Command {
-                    request_id,
-                    op: Some(Op::Delete(Delete { key })),
-                    proposer: self.cfg.id,
-                    proposal,
-                };
-                match self.propose(&cmd) {
-                    Ok(()) => {
-                        self.deletes.insert(proposal, reply);
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
+                if let Some((proposal, reply)) =
+                    self.propose_write(request_id, Op::Delete(Delete { key }), reply)
+                {
+                    self.deletes.insert(proposal, reply);
                 }
             }
             Request::Get {
@@ -543,20 +523,12 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
-                let proposal = self.take_proposal();
-                let cmd = Command {
+                if let Some((proposal, reply)) = self.propose_write(
                     request_id,
-                    op: Some(Op::DeleteRange(DeleteRange { start, end })),
-                    proposer: self.cfg.id,
-                    proposal,
-                };
-                match self.propose(&cmd) {
-                    Ok(()) => {
-                        self.range_deletes.insert(proposal, reply);
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e));
-                    }
+                    Op::DeleteRange(DeleteRange { start, end }),
+                    reply,
+                ) {
+                    self.range_deletes.insert(proposal, reply);
                 }
             }
             Request::ConfChange { changes, reply } => {
@@ -575,6 +547,30 @@ impl RaftLoop {
                     self.transport.set_faults(f);
                 }
                 let _ = reply.send(Ok(self.transport.faults()));
+            }
+        }
+    }
+
+    /// Proposes a client's write under a fresh proposal number. On success the caller files
+    /// `reply` under that number (the entry carries it); otherwise the caller has been told.
+    fn propose_write<T>(
+        &mut self,
+        request_id: u64,
+        op: Op,
+        reply: super::Reply<T>,
+    ) -> Option<(u64, super::Reply<T>)> {
+        let proposal = self.take_proposal();
+        let cmd = Command {
+            request_id,
+            op: Some(op),
+            proposer: self.cfg.id,
+            proposal,
+        };
+        match self.propose(&cmd) {
+            Ok(()) => Some((proposal, reply)),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                None
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{Run, raftctl, repo};
+use crate::util::{Down, raftctl, rc, repo};
 
 /// The ```sh block after `<!-- ci-example -->` in README.md.
 fn readme_example() -> String {
@@ -61,22 +61,6 @@ fn readme_ci_example_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!cluster.exists(), "--purge removed the cluster dir");
-}
-
-/// Runs raftctl against the cluster in `dir`.
-fn rc(dir: &Path, args: &[&str]) -> Run {
-    let mut all = vec!["--cluster-dir", dir.to_str().unwrap()];
-    all.extend_from_slice(args);
-    raftctl(all)
-}
-
-/// Stops the cluster even when the test fails.
-struct Down<'a>(&'a Path);
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = rc(self.0, &["cluster", "down"]);
-    }
 }
 
 #[test]

@@ -4,22 +4,7 @@
 
 use std::path::Path;
 
-use crate::util::{Run, raftctl};
-
-fn rc(dir: &Path, args: &[&str]) -> Run {
-    let mut all = vec!["--cluster-dir", dir.to_str().unwrap()];
-    all.extend_from_slice(args);
-    raftctl(all)
-}
-
-/// Stops the cluster even when the test fails.
-struct Down<'a>(&'a Path);
-
-impl Drop for Down<'_> {
-    fn drop(&mut self) {
-        let _ = rc(self.0, &["cluster", "down"]);
-    }
-}
+use crate::util::{Down, Run, raftctl, rc};
 
 #[test]
 fn r8_a_member_whose_data_was_wiped_is_refused_in_one_line() {

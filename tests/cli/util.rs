@@ -154,3 +154,19 @@ pub fn walorcl_run(args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Runs raftctl against the local cluster in `dir`.
+pub fn rc(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--cluster-dir", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    raftctl(all)
+}
+
+/// Stops the cluster in a dir even when the test fails.
+pub struct Down<'a>(pub &'a Path);
+
+impl Drop for Down<'_> {
+    fn drop(&mut self) {
+        let _ = rc(self.0, &["cluster", "down"]);
+    }
+}
