@@ -176,20 +176,11 @@ async fn kv_delete_range(
 ) -> Result<Response, ApiError> {
     let (start, end) = q.bounds()?;
     let request_id = request_id(&headers)?;
-    let deleted = with_retries(|left| {
-        let (start, end, node) = (start.clone(), end.clone(), node.clone());
-        async move {
-            node.ask(
-                |reply| Request::DeleteRange {
-                    start,
-                    end,
-                    request_id,
-                    reply,
-                },
-                left.min(ATTEMPT),
-            )
-            .await
-        }
+    let deleted = write(&node, move |reply| Request::DeleteRange {
+        start: start.clone(),
+        end: end.clone(),
+        request_id,
+        reply,
     })
     .await?;
     Ok(axum::Json(json!({ "deleted": deleted })).into_response())
@@ -217,6 +208,19 @@ async fn kv_delete_q(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     kv_delete(node, Path(q.key), headers).await
+}
+
+/// A write, asked of the raft thread with the same request id on every attempt (so that it
+/// applies once), retried until the deadline.
+async fn write<T, F>(node: &Node, make: F) -> Result<T, NodeError>
+where
+    F: Fn(crate::node::Reply<T>) -> Request + Clone,
+{
+    with_retries(|left| {
+        let (node, make) = (node.clone(), make.clone());
+        async move { node.ask(make, left.min(ATTEMPT)).await }
+    })
+    .await
 }
 
 /// Retries what is worth retrying (no leader yet, a dropped proposal, a leader change) until
@@ -313,20 +317,11 @@ async fn kv_put(
     }
     let value = body.to_vec();
     let request_id = request_id(&headers)?;
-    let index = with_retries(|left| {
-        let (key, value, node) = (key.clone(), value.clone(), node.clone());
-        async move {
-            node.ask(
-                |reply| Request::Put {
-                    key,
-                    value,
-                    request_id,
-                    reply,
-                },
-                left.min(ATTEMPT),
-            )
-            .await
-        }
+    let index = write(&node, move |reply| Request::Put {
+        key: key.clone(),
+        value: value.clone(),
+        request_id,
+        reply,
     })
     .await?;
     Ok(axum::Json(json!({ "index": index })).into_response())
@@ -340,19 +335,10 @@ async fn kv_delete(
     let key = key.into_bytes();
     check_key(&key)?;
     let request_id = request_id(&headers)?;
-    let deleted = with_retries(|left| {
-        let (key, node) = (key.clone(), node.clone());
-        async move {
-            node.ask(
-                |reply| Request::Delete {
-                    key,
-                    request_id,
-                    reply,
-                },
-                left.min(ATTEMPT),
-            )
-            .await
-        }
+    let deleted = write(&node, move |reply| Request::Delete {
+        key: key.clone(),
+        request_id,
+        reply,
     })
     .await?;
     Ok(axum::Json(json!({ "deleted": deleted })).into_response())

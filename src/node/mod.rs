@@ -235,7 +235,8 @@ pub struct Transferred {
     pub to: u64,
 }
 
-type Reply<T> = oneshot::Sender<Result<T, NodeError>>;
+/// Where the raft thread sends a request's answer.
+pub type Reply<T> = oneshot::Sender<Result<T, NodeError>>;
 
 /// What the API asks the raft thread.
 pub enum Request {
