@@ -113,7 +113,15 @@ fn up(
                     "a cluster is already running in {} (members {running:?})",
                     dir.display()
                 ));
-                output::render(&report, format, out)?;
+                output::render_fit(
+                    &report,
+                    format,
+                    out,
+                    &output::Fit {
+                        width: output::width(),
+                        base: None,
+                    },
+                )?;
                 return Ok(Outcome::Ok);
             }
             let ignored: Vec<&str> = [
@@ -167,7 +175,11 @@ fn up(
         s.finish_and_clear();
     }
     let report = up_report(&manifest, dir, start, Some(leader))?;
-    output::render(&report, format, out)?;
+    let fit = output::Fit {
+        width: output::width(),
+        base: None,
+    };
+    output::render_fit(&report, format, out, &fit)?;
     if foreground {
         return hold(manifest);
     }

@@ -25,6 +25,17 @@ pub struct UpReport {
 
 impl Tabular for UpReport {
     fn blocks(&self) -> Vec<Block> {
+        self.layout(false)
+    }
+
+    /// On a terminal: data dirs by their name in the cluster dir (named in the last line).
+    fn blocks_fit(&self, fit: &super::Fit) -> Vec<Block> {
+        self.layout(fit.width.is_some())
+    }
+}
+
+impl UpReport {
+    fn layout(&self, relative: bool) -> Vec<Block> {
         let mut t = table(&["ID", "PID", "API", "PEER", "DATA DIR"]);
         for n in &self.nodes {
             let id = if Some(n.id) == self.leader {
@@ -37,7 +48,15 @@ impl Tabular for UpReport {
                 n.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
                 n.api.clone(),
                 n.peer.clone(),
-                n.data_dir.clone(),
+                if relative {
+                    // Members' data dirs are `<cluster dir>/n<id>`: the name says it.
+                    std::path::Path::new(&n.data_dir)
+                        .file_name()
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| n.data_dir.clone())
+                } else {
+                    n.data_dir.clone()
+                },
             ]);
         }
         let eps: Vec<&str> = self.nodes.iter().map(|n| n.api.as_str()).collect();

@@ -227,4 +227,10 @@ fn r8_member_list_and_status_say_what_an_operator_looks_for() {
         }
         assert!(r.stdout.contains("unreachable") || args[0] != "status");
     }
+    // `cluster up` on it starts member 3 again; its table fits too.
+    let r = rc80(&dir, &["cluster", "up"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for l in r.stdout.lines() {
+        assert!(l.chars().count() <= 80, "{} wide: {l}", l.chars().count());
+    }
 }
