@@ -4,6 +4,7 @@
 //! publishes. No clap, no terminal here.
 
 pub mod disk;
+mod pending;
 pub mod plan;
 pub(crate) mod raft_loop;
 pub mod status;

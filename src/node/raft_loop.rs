@@ -14,12 +14,13 @@ use raft::{Config, ProgressState, RawNode, StateRole, Storage};
 use tokio::sync::watch;
 
 use super::disk::{self, MemberContext, Recovered};
+use super::pending::{Waiter, Writes};
 use super::plan;
 use super::{
     Change, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, RangeAnswer,
     RangeQuery, Request, Transferred,
 };
-use crate::kv::{Applied, Kv, Member, Outcome};
+use crate::kv::{Kv, Member};
 use crate::proto::command::{Command, Delete, DeleteRange, Op, Publish, Put};
 use crate::proto::convert;
 use crate::proto::raftpb;
@@ -140,11 +141,8 @@ pub struct RaftLoop {
     conf_state: eraftpb::ConfState,
     cluster_id: u64,
     last_snapshot: u64,
-    /// Writes waiting for their entry to apply, by this member's proposal number (never by
-    /// the client's request id: two requests may carry the same one).
-    puts: HashMap<u64, super::Reply<u64>>,
-    deletes: HashMap<u64, super::Reply<bool>>,
-    range_deletes: HashMap<u64, super::Reply<u64>>,
+    /// Writes waiting for their entries to apply (`pending.rs`).
+    writes: Writes,
     /// The number the next write proposed here carries (`Command::proposal`). It starts at a
     /// random value so that a restarted member cannot take an entry its earlier run proposed
     /// for one of its own.
@@ -282,9 +280,7 @@ impl RaftLoop {
             conf_state,
             cluster_id,
             last_snapshot: snap_index,
-            puts: HashMap::new(),
-            deletes: HashMap::new(),
-            range_deletes: HashMap::new(),
+            writes: Writes::default(),
             next_proposal: cfg
                 .determinism
                 .proposal_seed
@@ -467,22 +463,16 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
-                if let Some((proposal, reply)) =
-                    self.propose_write(request_id, Op::Put(Put { key, value }), reply)
-                {
-                    self.puts.insert(proposal, reply);
-                }
+                let op = Op::Put(Put { key, value });
+                self.propose_write(request_id, op, Waiter::Put(reply));
             }
             Request::Delete {
                 key,
                 request_id,
                 reply,
             } => {
-                if let Some((proposal, reply)) =
-                    self.propose_write(request_id, Op::Delete(Delete { key }), reply)
-                {
-                    self.deletes.insert(proposal, reply);
-                }
+                let op = Op::Delete(Delete { key });
+                self.propose_write(request_id, op, Waiter::Delete(reply));
             }
             Request::Get {
                 key,
@@ -523,13 +513,8 @@ impl RaftLoop {
                 request_id,
                 reply,
             } => {
-                if let Some((proposal, reply)) = self.propose_write(
-                    request_id,
-                    Op::DeleteRange(DeleteRange { start, end }),
-                    reply,
-                ) {
-                    self.range_deletes.insert(proposal, reply);
-                }
+                let op = Op::DeleteRange(DeleteRange { start, end });
+                self.propose_write(request_id, op, Waiter::DeleteRange(reply));
             }
             Request::ConfChange { changes, reply } => {
                 if let Err(e) = self.conf_change(changes, reply) {
@@ -551,14 +536,9 @@ impl RaftLoop {
         }
     }
 
-    /// Proposes a client's write under a fresh proposal number. On success the caller files
-    /// `reply` under that number (the entry carries it); otherwise the caller has been told.
-    fn propose_write<T>(
-        &mut self,
-        request_id: u64,
-        op: Op,
-        reply: super::Reply<T>,
-    ) -> Option<(u64, super::Reply<T>)> {
+    /// Proposes a client's write under a fresh proposal number, filing its waiter under that
+    /// number (the entry carries it), or tells the waiter why not.
+    fn propose_write(&mut self, request_id: u64, op: Op, waiter: Waiter) {
         let proposal = self.take_proposal();
         let cmd = Command {
             request_id,
@@ -567,11 +547,8 @@ impl RaftLoop {
             proposal,
         };
         match self.propose(&cmd) {
-            Ok(()) => Some((proposal, reply)),
-            Err(e) => {
-                let _ = reply.send(Err(e));
-                None
-            }
+            Ok(()) => self.writes.file(proposal, waiter),
+            Err(e) => waiter.fail(e),
         }
     }
 
@@ -770,9 +747,7 @@ impl RaftLoop {
                 .propose_conf_change(vec![], ConfChangeV2::default());
         }
         // Drop waiters whose clients gave up.
-        self.puts.retain(|_, r| !r.is_closed());
-        self.deletes.retain(|_, r| !r.is_closed());
-        self.range_deletes.retain(|_, r| !r.is_closed());
+        self.writes.drop_abandoned();
         self.reads.retain(|_, r| !r.is_closed());
         if self
             .conf_pending
@@ -840,15 +815,7 @@ impl RaftLoop {
                     for (_, r) in self.reads.drain() {
                         r.fail(dropped());
                     }
-                    for (_, r) in self.range_deletes.drain() {
-                        let _ = r.send(Err(dropped()));
-                    }
-                    for (_, r) in self.puts.drain() {
-                        let _ = r.send(Err(dropped()));
-                    }
-                    for (_, r) in self.deletes.drain() {
-                        let _ = r.send(Err(dropped()));
-                    }
+                    self.writes.fail_all(&dropped());
                 }
                 self.dirty = true;
             }
@@ -1025,49 +992,9 @@ impl RaftLoop {
         if cmd.proposer != self.cfg.id {
             return;
         }
-        let reused = |first: Outcome| NodeError::Invalid {
-            reason: format!(
-                "request id {} was used before by another kind of write ({first:?}); nothing \
-                 was applied",
-                cmd.request_id
-            ),
-        };
-        match &cmd.op {
-            Some(Op::Put(_)) => {
-                if let Some(r) = self.puts.remove(&cmd.proposal) {
-                    let answer = match res {
-                        // A retry is told where its first application went.
-                        Applied::Duplicate(Outcome::Put(first)) if first != 0 => Ok(first),
-                        Applied::Duplicate(first) => Err(reused(first)),
-                        _ => Ok(e.index),
-                    };
-                    let _ = r.send(answer);
-                }
-            }
-            Some(Op::Delete(_)) => {
-                if let Some(r) = self.deletes.remove(&cmd.proposal) {
-                    let answer = match res {
-                        Applied::Deleted(existed)
-                        | Applied::Duplicate(Outcome::Deleted(existed)) => Ok(existed),
-                        Applied::Duplicate(first) => Err(reused(first)),
-                        _ => Ok(false),
-                    };
-                    let _ = r.send(answer);
-                }
-            }
-            Some(Op::DeleteRange(_)) => {
-                if let Some(r) = self.range_deletes.remove(&cmd.proposal) {
-                    let answer = match res {
-                        Applied::DeletedRange(n) | Applied::Duplicate(Outcome::DeletedRange(n)) => {
-                            Ok(n)
-                        }
-                        Applied::Duplicate(first) => Err(reused(first)),
-                        _ => Ok(0),
-                    };
-                    let _ = r.send(answer);
-                }
-            }
-            Some(Op::Publish(_)) | None => {}
+        if let Some(op) = &cmd.op {
+            self.writes
+                .applied(cmd.proposal, cmd.request_id, op, res, e.index);
         }
     }
 
@@ -1288,17 +1215,9 @@ impl RaftLoop {
     }
 
     fn fail_all(&mut self, e: NodeError) {
-        for (_, r) in self.puts.drain() {
-            let _ = r.send(Err(e.clone()));
-        }
-        for (_, r) in self.deletes.drain() {
-            let _ = r.send(Err(e.clone()));
-        }
+        self.writes.fail_all(&e);
         for (_, r) in self.reads.drain() {
             r.fail(e.clone());
-        }
-        for (_, r) in self.range_deletes.drain() {
-            let _ = r.send(Err(e.clone()));
         }
         if let Some((_, _, r)) = self.conf_pending.take() {
             let _ = r.send(Err(e.clone()));
