@@ -1,10 +1,12 @@
 //! raftctl: an etcd/raft-style cluster toolkit and WAL inspector.
 //!
 //! # Layout
+//! - `checker`: linearizability of a key-value client history, per key (as Porcupine); no I/O.
 //! - `proto`: etcd's on-disk protobuf messages, encoded byte-for-byte as etcd does.
 //! - `wal`: etcd-format write-ahead log: reading, verifying, repairing, writing.
 
 pub mod api;
+pub mod checker;
 pub mod cli;
 pub mod cluster;
 pub mod cmd;
