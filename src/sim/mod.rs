@@ -22,6 +22,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::{oneshot, watch};
 
+use crate::checker;
 use crate::node::raft_loop::{self, RaftLoop};
 use crate::node::{Determinism, Msg, NodeConfig, NodeError, NodeStatus, PlantedBug, Request};
 use crate::transport::{Faults, Inbound, Network};
@@ -81,6 +82,8 @@ pub struct Report {
     pub partitions: u64,
     pub leaders: u64,
     pub messages: u64,
+    /// Schedules whose history the checker could not decide within its budget.
+    pub undecided: u64,
     /// A digest of everything that happened, to show two runs of a seed are the same run.
     pub trace: u64,
 }
@@ -174,13 +177,19 @@ struct Member {
 enum Pending {
     Put {
         key: String,
+        /// Its place in the history handed to the checker.
+        op: usize,
         reply: oneshot::Receiver<Result<u64, NodeError>>,
     },
     Get {
         key: String,
+        op: usize,
         reply: oneshot::Receiver<Result<Option<Vec<u8>>, NodeError>>,
     },
 }
+
+/// Keys written many times (besides the written-once ones), for the linearizability check.
+const SHARED_KEYS: u64 = 4;
 
 struct Client {
     pending: Option<(u64, Pending)>,
@@ -198,6 +207,9 @@ struct Sim {
     /// Acknowledged puts: key → (value, the step it was acknowledged at).
     acked: BTreeMap<String, (String, u64)>,
     leaders: BTreeMap<u64, u64>,
+    /// Every client operation, for the linearizability checker (`crate::checker`); a read
+    /// that failed is taken out again (`None`), as it changed nothing.
+    history: Vec<Option<checker::Op>>,
     report: Report,
     log: Vec<String>,
     step: u64,
@@ -284,6 +296,7 @@ impl Sim {
             clients,
             acked: BTreeMap::new(),
             leaders: BTreeMap::new(),
+            history: Vec::new(),
             report: Report {
                 seed,
                 ..Report::default()
@@ -385,32 +398,55 @@ impl Sim {
                 continue;
             }
             let via = up[self.rng.random_range(0..up.len())];
-            let read = !self.acked.is_empty() && self.rng.random_bool(0.4);
+            let read = self.rng.random_bool(0.4);
+            let shared = self.rng.random_bool(0.5) || (read && self.acked.is_empty());
+            let op = self.history.len();
             let op = if read {
-                // A key whose put was acknowledged (it must be seen), or one in flight.
-                let n = self.rng.random_range(0..self.acked.len());
-                let key = self.acked.keys().nth(n).cloned().unwrap_or_default();
+                // A shared key, or a written-once key whose put was acknowledged.
+                let key = if shared {
+                    format!("r{}", self.rng.random_range(0..SHARED_KEYS))
+                } else {
+                    let n = self.rng.random_range(0..self.acked.len());
+                    self.acked.keys().nth(n).cloned().unwrap_or_default()
+                };
                 let (tx, rx) = oneshot::channel();
                 let req = Request::Get {
                     key: key.clone().into_bytes(),
                     serializable: false,
                     reply: tx,
                 };
+                self.history.push(Some(checker::Op::timed_out_get(
+                    c as u64,
+                    key.as_bytes(),
+                    self.step,
+                )));
                 self.send(via, Msg::Request(req));
-                Pending::Get { key, reply: rx }
+                Pending::Get { key, op, reply: rx }
             } else {
                 let client = &mut self.clients[c];
                 client.next += 1;
-                let key = format!("c{c}-{}", client.next);
+                let key = if shared {
+                    format!("r{}", self.rng.random_range(0..SHARED_KEYS))
+                } else {
+                    format!("c{c}-{}", client.next)
+                };
+                // Unique values: the checker can tell every write apart.
+                let value = format!("v-c{c}-{}", client.next);
                 let (tx, rx) = oneshot::channel();
                 let req = Request::Put {
                     key: key.clone().into_bytes(),
-                    value: format!("v-{key}").into_bytes(),
+                    value: value.clone().into_bytes(),
                     request_id: self.rng.random_range(1..u64::MAX),
                     reply: tx,
                 };
+                self.history.push(Some(checker::Op::timed_out_put(
+                    c as u64,
+                    key.as_bytes(),
+                    value.as_bytes(),
+                    self.step,
+                )));
                 self.send(via, Msg::Request(req));
-                Pending::Put { key, reply: rx }
+                Pending::Put { key, op, reply: rx }
             };
             self.clients[c].pending = Some((self.step, op));
         }
@@ -429,12 +465,20 @@ impl Sim {
             };
             let timed_out = self.step > called + CLIENT_TIMEOUT;
             match op {
-                Pending::Put { key, mut reply } => match reply.try_recv() {
+                Pending::Put { key, op, mut reply } => match reply.try_recv() {
                     Ok(Ok(index)) => {
                         self.report.acked_puts += 1;
                         self.event(format!("put {key} acknowledged at index {index}"));
-                        self.acked
-                            .insert(key.clone(), (format!("v-{key}"), self.step));
+                        let mut value = String::new();
+                        if let Some(Some(o)) = self.history.get_mut(op) {
+                            o.ret = Some(self.step);
+                            if let checker::OpKind::Put { value: v } = &o.kind {
+                                value = String::from_utf8_lossy(v).into_owned();
+                            }
+                        }
+                        if !key.starts_with('r') {
+                            self.acked.insert(key.clone(), (value, self.step));
+                        }
                     }
                     Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {
                         // Refused, dropped or its member crashed: it may still apply.
@@ -444,12 +488,19 @@ impl Sim {
                         self.report.indeterminate += 1;
                     }
                     Err(oneshot::error::TryRecvError::Empty) => {
-                        self.clients[c].pending = Some((called, Pending::Put { key, reply }));
+                        let p = Pending::Put { key, op, reply };
+                        self.clients[c].pending = Some((called, p));
                     }
                 },
-                Pending::Get { key, mut reply } => match reply.try_recv() {
+                Pending::Get { key, op, mut reply } => match reply.try_recv() {
                     Ok(Ok(v)) => {
                         self.report.reads += 1;
+                        if let Some(Some(o)) = self.history.get_mut(op) {
+                            o.ret = Some(self.step);
+                            o.kind = checker::OpKind::Get {
+                                result: Some(v.clone()),
+                            };
+                        }
                         // The key's put was acknowledged before this read was called (reads
                         // go only to acknowledged keys), and keys are written once.
                         let want = self.acked.get(&key).filter(|(_, at)| *at < called);
@@ -463,10 +514,16 @@ impl Sim {
                             )));
                         }
                     }
-                    Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {}
-                    Err(oneshot::error::TryRecvError::Empty) if timed_out => {}
+                    // A read that failed changed nothing: out of the history.
+                    Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {
+                        self.history[op] = None;
+                    }
+                    Err(oneshot::error::TryRecvError::Empty) if timed_out => {
+                        self.history[op] = None;
+                    }
                     Err(oneshot::error::TryRecvError::Empty) => {
-                        self.clients[c].pending = Some((called, Pending::Get { key, reply }));
+                        let p = Pending::Get { key, op, reply };
+                        self.clients[c].pending = Some((called, p));
                     }
                 },
             }
@@ -618,6 +675,7 @@ impl Sim {
             }
         }
         self.check_state()?;
+        self.check_history()?;
         self.report.trace = digest(self.report.trace, self.step);
         Ok(self.report)
     }
@@ -634,6 +692,41 @@ impl Sim {
         };
         ss.iter()
             .all(|s| s.leader == l.id && s.applied == l.commit && s.commit == l.commit)
+    }
+
+    /// The clients' history, with a final read of every shared key from the converged state,
+    /// is linearizable per key (`crate::checker`; an unanswered write may have applied or not).
+    fn check_history(&mut self) -> Result<(), Failure> {
+        let end = self.step + 1;
+        let kv = self
+            .members
+            .values()
+            .find_map(|m| m.core.as_ref())
+            .map(|c| c.kv().clone());
+        let mut history: Vec<checker::Op> = self.history.iter().flatten().cloned().collect();
+        if let Some(kv) = kv {
+            for k in 0..SHARED_KEYS {
+                let key = format!("r{k}");
+                let v = kv.get(key.as_bytes());
+                history.push(checker::Op::get(u64::MAX, key.as_bytes(), v, end, end));
+            }
+        }
+        let verdict = checker::check(&history).map_err(|e| self.fail(e.to_string()))?;
+        match verdict.outcome {
+            checker::Outcome::NotLinearizable => {
+                let what: Vec<String> = verdict
+                    .anomalies
+                    .iter()
+                    .map(|a| a.description.clone())
+                    .collect();
+                Err(self.fail(format!("not linearizable: {}", what.join("; "))))
+            }
+            checker::Outcome::Undecided => {
+                self.report.undecided += 1;
+                Ok(())
+            }
+            checker::Outcome::Linearizable => Ok(()),
+        }
     }
 
     /// The state machines agree, and every acknowledged write is in them.
@@ -715,6 +808,7 @@ mod tests {
                     total.acked_puts += r.acked_puts;
                     total.reads += r.reads;
                     total.indeterminate += r.indeterminate;
+                    total.undecided += r.undecided;
                     total.messages += r.messages;
                     total.crashes += r.crashes;
                     total.partitions += r.partitions;
