@@ -25,7 +25,7 @@ pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
 pub enum Exit {
     /// q or Esc.
     Quit,
-    /// Ctrl-C (or SIGINT from elsewhere).
+    /// Ctrl-C (or SIGINT, SIGTERM or SIGHUP from elsewhere).
     Interrupted,
 }
 
@@ -100,12 +100,28 @@ pub fn run(
     let (done_tx, mut done_rx) = mpsc::channel::<String>(16);
     // In raw mode Ctrl-C is a key; a SIGINT sent from elsewhere ends the dashboard the same
     // way instead of killing it with the terminal still raw.
-    let (sigint_tx, mut sigint_rx) = mpsc::channel::<()>(1);
+    // SIGTERM and SIGHUP (the terminal closing, `kill` without a signal) end it the same way,
+    // so the terminal is given back whatever stops the dashboard.
+    let (sigint_tx, mut sigint_rx) = mpsc::channel::<()>(3);
+    let tx = sigint_tx.clone();
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = sigint_tx.send(()).await;
+            let _ = tx.send(()).await;
         }
     });
+    for kind in [
+        tokio::signal::unix::SignalKind::terminate(),
+        tokio::signal::unix::SignalKind::hangup(),
+    ] {
+        let tx = sigint_tx.clone();
+        rt.spawn(async move {
+            if let Ok(mut s) = tokio::signal::unix::signal(kind)
+                && s.recv().await.is_some()
+            {
+                let _ = tx.send(()).await;
+            }
+        });
+    }
     let theme = ui::Theme {
         color: std::env::var_os("NO_COLOR").is_none(),
     };

@@ -98,6 +98,21 @@ fn a_member_down_and_back_and_the_ways_top_ends() {
     let raw = String::from_utf8_lossy(&s.raw()).into_owned();
     assert!(raw.contains("\x1b[?1049l"), "left the alternate screen");
     assert_eq!(s.cooked(), (true, true));
+
+    // SIGTERM and SIGHUP too give the terminal back before it ends.
+    for sig in [libc::SIGTERM, libc::SIGHUP] {
+        let mut s = top(&eps);
+        s.wait_for("the dashboard", |t| t.contains(" leads (term "));
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(s.child.id() as i32, sig) };
+        assert_eq!(s.wait_exit().code(), Some(130), "signal {sig}");
+        let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+        assert!(
+            raw.contains("\x1b[?1049l"),
+            "signal {sig}: left the alternate screen"
+        );
+        assert_eq!(s.cooked(), (true, true), "signal {sig}");
+    }
 }
 
 /// Issue 8, item 14: `--interval 0` was taken and polled in a loop (a core at 100%).
