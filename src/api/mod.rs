@@ -14,3 +14,4 @@
 
 pub mod client;
 pub mod server;
+pub mod wire;

@@ -7,18 +7,17 @@ pub mod disk;
 mod pending;
 pub mod plan;
 pub(crate) mod raft_loop;
-pub mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use thiserror::Error;
 use tokio::sync::{oneshot, watch};
 
-pub use status::{MemberAddr, NodeStatus, PeerProgress};
+pub use crate::api::wire::{
+    Change, ChangeKind, MemberAddr, Membership, NodeError, NodeStatus, PeerProgress, Transferred,
+};
 
 use crate::transport::{Faults, Inbound, Transport};
 
@@ -97,96 +96,6 @@ impl NodeConfig {
     }
 }
 
-/// Why a request to the node failed.
-#[derive(Debug, Clone, Error, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(tag = "error", rename_all = "snake_case")]
-pub enum NodeError {
-    #[error("member {id} is not the leader (leader: {leader})")]
-    NotLeader { id: u64, leader: u64 },
-    #[error("no leader is known")]
-    NoLeader,
-    #[error("the proposal was dropped ({reason}); retry")]
-    Dropped { reason: String },
-    #[error("{reason}")]
-    Busy { reason: String },
-    #[error("{reason}")]
-    Invalid { reason: String },
-    #[error("timed out: {reason}")]
-    Timeout { reason: String },
-    #[error("the node is stopping")]
-    Stopped,
-    #[error("storage failure: {reason}")]
-    Storage { reason: String },
-    #[error("fault injection is off (start the node with --allow-faults)")]
-    FaultsDisabled,
-    /// A write over `--max-request-bytes` (0s when only the HTTP layer saw it).
-    #[error("{}", too_large(*size, *limit))]
-    TooLarge { size: u64, limit: u64 },
-}
-
-fn too_large(size: u64, limit: u64) -> String {
-    if limit == 0 {
-        return "the request is over this member's size limit (raftctl node --max-request-bytes)"
-            .into();
-    }
-    format!(
-        "the value is {size} bytes, over this member's limit of {limit} bytes (raftctl node \
-         --max-request-bytes)"
-    )
-}
-
-impl NodeError {
-    /// Worth retrying (on this node or the leader) after a moment.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            NodeError::NoLeader | NodeError::Dropped { .. } | NodeError::Timeout { .. }
-        )
-    }
-}
-
-/// One change of a conf change request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    AddVoter,
-    AddLearner,
-    Remove,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Change {
-    pub kind: ChangeKind,
-    pub id: u64,
-    #[serde(default)]
-    pub peer: String,
-    #[serde(default)]
-    pub api: String,
-}
-
-impl Change {
-    /// A change that needs no addresses (promote, remove).
-    pub fn of(kind: ChangeKind, id: u64) -> Change {
-        Change {
-            kind,
-            id,
-            peer: String::new(),
-            api: String::new(),
-        }
-    }
-}
-
-/// The membership after a conf change applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Membership {
-    pub voters: Vec<u64>,
-    pub learners: Vec<u64>,
-    pub voters_outgoing: Vec<u64>,
-    pub learners_next: Vec<u64>,
-    /// The index the change applied at.
-    pub index: u64,
-}
-
 /// A read of the keys in `[start, end)` (`end` empty: to the last key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeQuery {
@@ -227,13 +136,6 @@ impl RangeQuery {
         }
         out
     }
-}
-
-/// A successful leadership transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Transferred {
-    pub from: u64,
-    pub to: u64,
 }
 
 /// Where the raft thread sends a request's answer.
