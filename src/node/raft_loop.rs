@@ -1117,12 +1117,7 @@ impl RaftLoop {
         let index = self.applied;
         let term = self.store.term(index).map_err(map_err)?;
         let cs = self.raw.raft.prs().conf().to_conf_state();
-        // Only the copy of the state happens here; encoding it and writing the .snap (which
-        // can take hundreds of ms for a large store) happen on another thread, so the Raft
-        // loop keeps serving meanwhile.
-        let kv = self.kv.clone();
         let dir = disk::snap_dir(&self.cfg.data_dir);
-        let tx = self.self_tx.clone();
         let metadata = raftpb::SnapshotMetadata {
             conf_state: convert::conf_state_from_raft(&cs),
             index,
@@ -1131,27 +1126,18 @@ impl RaftLoop {
         };
         self.snapshotting = true;
         if self.cfg.determinism.inline_snapshots {
-            let ours = raftpb::Snapshot {
-                data: Some(kv.snapshot_data()),
-                metadata,
-                extra: Vec::new(),
-            };
-            let r = snap::write(&dir, &ours)
-                .map(|_| ours)
-                .map_err(|e| e.to_string());
+            let r = write_snapshot(&self.kv, metadata, &dir);
             return self.snapshot_written(r);
         }
+        // Only the copy of the state happens here; encoding it and writing the .snap (which
+        // can take hundreds of ms for a large store) happen on another thread, so the Raft
+        // loop keeps serving meanwhile.
+        let kv = self.kv.clone();
+        let tx = self.self_tx.clone();
         std::thread::Builder::new()
             .name("snapshot".into())
             .spawn(move || {
-                let ours = raftpb::Snapshot {
-                    data: Some(kv.snapshot_data()),
-                    metadata,
-                    extra: Vec::new(),
-                };
-                let r = snap::write(&dir, &ours)
-                    .map(|_| ours)
-                    .map_err(|e| e.to_string());
+                let r = write_snapshot(&kv, metadata, &dir);
                 let _ = tx.send(Msg::SnapshotWritten(Box::new(r)));
             })
             .map_err(map_err)?;
@@ -1324,6 +1310,22 @@ fn membership(cs: &eraftpb::ConfState, index: u64) -> Membership {
         learners_next: sorted(&cs.learners_next),
         index,
     }
+}
+
+/// Encodes `kv` as a snapshot with `metadata` and writes it as a `.snap` in `dir`.
+fn write_snapshot(
+    kv: &Kv,
+    metadata: raftpb::SnapshotMetadata,
+    dir: &std::path::Path,
+) -> Result<raftpb::Snapshot, String> {
+    let ours = raftpb::Snapshot {
+        data: Some(kv.snapshot_data()),
+        metadata,
+        extra: Vec::new(),
+    };
+    snap::write(dir, &ours)
+        .map(|_| ours)
+        .map_err(|e| e.to_string())
 }
 
 /// Keeps the newest `keep` `.snap` files.
