@@ -104,10 +104,13 @@ fn up(
                 if let Some(s) = spin {
                     s.finish_and_clear();
                 }
-                let leader = target::runtime()?
-                    .block_on(target::leader(&m.endpoints()))
-                    .ok()
-                    .map(|(s, _)| s.id);
+                // A report, not a wait: whoever answers as leader now (none during an election).
+                let dial = target::timeouts().dial;
+                let all = target::runtime()?.block_on(target::statuses(&m.endpoints(), dial));
+                let leader = all
+                    .iter()
+                    .find_map(|(_, r)| r.as_ref().ok().filter(|s| s.role == "leader"))
+                    .map(|s| s.id);
                 let report = up_report(&m, dir, start, leader)?;
                 output::diagnostic(&format!(
                     "a cluster is already running in {} (members {running:?})",

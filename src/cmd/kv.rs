@@ -118,6 +118,11 @@ fn check_key(key: &str) -> anyhow::Result<()> {
     if key.is_empty() {
         bail!(UsageError("the key is empty".into()));
     }
+    check_key_length(key)
+}
+
+/// Refuses a key (or a range's prefix or first key, which may be empty) over the limit.
+fn check_key_length(key: &str) -> anyhow::Result<()> {
     if key.len() > MAX_KEY_BYTES {
         bail!(UsageError(format!(
             "the key is {} bytes, over the limit of {MAX_KEY_BYTES}",
@@ -234,12 +239,7 @@ fn get_range(
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    if a.key.len() > MAX_KEY_BYTES {
-        bail!(UsageError(format!(
-            "the key is {} bytes, over the limit of {MAX_KEY_BYTES}",
-            a.key.len()
-        )));
-    }
+    check_key_length(&a.key)?;
     let range = key_range(&a.key, a.prefix);
     let (limit, keys_only, serializable) = (a.limit, a.keys_only, a.serializable);
     let answer = target::runtime()?.block_on(via_leader(t, |_, c| async move {
@@ -264,12 +264,7 @@ pub fn del(
     let key = a.key.as_str();
     let id = rand::random::<u64>().max(1);
     if a.prefix || a.from_key {
-        if a.key.len() > MAX_KEY_BYTES {
-            bail!(UsageError(format!(
-                "the key is {} bytes, over the limit of {MAX_KEY_BYTES}",
-                a.key.len()
-            )));
-        }
+        check_key_length(key)?;
         let range = key_range(key, a.prefix);
         let deleted = target::runtime()?.block_on(via_leader(t, |_, c| async move {
             Ok(c.delete_range(&range, id).await?)
