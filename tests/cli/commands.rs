@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{Down, raftctl, rc, repo};
+use crate::util::{Down, leader_of, raftctl, rc, repo};
 
 /// The ```sh block after `<!-- ci-example -->` in README.md.
 fn readme_example() -> String {
@@ -151,14 +151,7 @@ fn json_contract_and_bad_input() {
         serde_json::from_slice(&std::fs::read(dir.join("cluster.json")).unwrap()).unwrap();
     assert_eq!(m["members"].as_array().unwrap().len(), 3, "{m}");
     // A transfer to the leader itself has nothing to do (issue 8 item 15).
-    let now = rc(&dir, &["-o", "json", "status"]).json()["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["role"] == "leader")
-        .unwrap()["id"]
-        .as_u64()
-        .unwrap();
+    let now = leader_of(&dir);
     let r = rc(
         &dir,
         &["-o", "json", "leader", "transfer", "--to", &now.to_string()],

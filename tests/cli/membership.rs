@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::util::{Down, Run, raftctl, rc};
+use crate::util::{Down, Run, leader_of, raftctl, rc};
 
 #[test]
 fn r8_a_member_whose_data_was_wiped_is_refused_in_one_line() {
@@ -15,14 +15,7 @@ fn r8_a_member_whose_data_was_wiped_is_refused_in_one_line() {
     for i in 0..10 {
         assert_eq!(rc(&dir, &["put", &format!("k{i}"), "v"]).code, 0);
     }
-    let leader = rc(&dir, &["-o", "json", "status"]).json()["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["role"] == "leader")
-        .unwrap()["id"]
-        .as_u64()
-        .unwrap();
+    let leader = leader_of(&dir);
     let victim = if leader == 3 { 2 } else { 3 };
     assert_eq!(rc(&dir, &["cluster", "kill", &victim.to_string()]).code, 0);
     std::fs::remove_dir_all(dir.join(format!("n{victim}"))).unwrap();

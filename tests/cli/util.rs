@@ -162,6 +162,16 @@ pub fn rc(dir: &Path, args: &[&str]) -> Run {
     raftctl(all)
 }
 
+/// The id of the node `status` of the local cluster in `dir` shows as the leader.
+pub fn leader_of(dir: &Path) -> u64 {
+    let st = rc(dir, &["-o", "json", "status"]).json();
+    let nodes = st["nodes"].as_array().cloned().unwrap_or_default();
+    let leader = nodes.iter().find(|n| n["role"] == "leader");
+    leader
+        .and_then(|n| n["id"].as_u64())
+        .unwrap_or_else(|| panic!("no leader in {st}"))
+}
+
 /// Stops the cluster in a dir even when the test fails.
 pub struct Down<'a>(pub &'a Path);
 
