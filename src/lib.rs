@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cluster;
 pub mod cmd;
 pub mod datadir;
+pub mod disk;
 pub mod kv;
 pub mod names;
 pub mod node;

@@ -131,6 +131,20 @@ impl NodeError {
             NodeError::NoLeader | NodeError::Dropped { .. } | NodeError::Timeout { .. }
         )
     }
+
+    /// The request was refused before it was proposed: it never takes effect (a dropped or
+    /// timed-out write, or one whose member stopped, may still apply later).
+    pub fn changed_nothing(&self) -> bool {
+        matches!(
+            self,
+            NodeError::NotLeader { .. }
+                | NodeError::NoLeader
+                | NodeError::Busy { .. }
+                | NodeError::Invalid { .. }
+                | NodeError::FaultsDisabled
+                | NodeError::TooLarge { .. }
+        )
+    }
 }
 
 /// One change of a conf change request.

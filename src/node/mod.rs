@@ -3,7 +3,8 @@
 //! KV state machine. Everything else talks to it through its inbox and reads the status it
 //! publishes. No clap, no terminal here.
 
-pub mod disk;
+pub mod boot;
+mod log;
 mod pending;
 pub mod plan;
 pub(crate) mod raft_loop;
@@ -51,7 +52,7 @@ pub struct NodeConfig {
 
 /// The knobs that make a member's core deterministic for the simulation (`crate::sim`):
 /// raft-rs draws each election timeout from `thread_rng`, snapshots are written on a
-/// thread of their own, proposal numbers start at a random value, and the WAL is fsynced.
+/// thread of their own, proposal numbers start at a random value, and the disk is real.
 #[derive(Debug, Clone, Default)]
 pub struct Determinism {
     /// raft-rs's `[min, max)` election timeout in ticks (`max = min + 1` fixes it).
@@ -60,8 +61,9 @@ pub struct Determinism {
     pub inline_snapshots: bool,
     /// The first proposal number.
     pub proposal_seed: Option<u64>,
-    /// Skip fsync (the simulation's crashes keep the page cache).
-    pub no_fsync: bool,
+    /// The disk under the WAL and the .snap dir (`None`: the real one; the simulation's
+    /// models what a crash does to unsynced writes).
+    pub disk: Option<std::sync::Arc<dyn crate::disk::Disk>>,
     /// A bug planted on purpose, to prove the simulation catches it (never in a real member).
     pub planted_bug: Option<PlantedBug>,
 }
@@ -74,6 +76,20 @@ pub enum PlantedBug {
     /// Persist the HardState without the vote (Raft paper §5.2, Figure 2: votedFor is
     /// persistent state): after a crash a member can vote twice in one term.
     ForgetVote,
+    /// Tell raft-rs a Ready's entries are persisted (so the member acknowledges them to the
+    /// leader, or counts them toward its own commit) before their fsync, which is put off to
+    /// the next Ready: a crash in between loses entries the cluster counted as stored.
+    AckBeforeFsync,
+    /// Send the messages that depend on a Ready's persistence (a follower's append
+    /// acknowledgements, votes) before its fsync: a crash at that fsync loses what they
+    /// promised (raft-rs-notes.md §1: persisted messages go after the write).
+    SendBeforeFsync,
+    /// Apply entries as soon as they are appended, before they are committed: an entry a
+    /// later leader overwrites has already changed the state (and been answered).
+    ApplyBeforeCommit,
+    /// Ignore a snapshot from the leader instead of installing it: the member goes on
+    /// applying entries after it on top of a state that lacks what it held.
+    SkipSnapshotInstall,
 }
 
 /// etcd's default --max-request-bytes: 1.5 MiB.
@@ -223,7 +239,7 @@ impl Node {
                 let _ = deliver_tx.try_send(Msg::Inbound(m));
             }
         });
-        let boot = raft_loop::open(&cfg).map_err(|e| e.to_string())?;
+        let boot = boot::open(&cfg).map_err(|e| e.to_string())?;
         let max_request_bytes = cfg.max_request_bytes;
         let transport = Transport::new(
             cfg.id,

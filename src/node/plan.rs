@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use raft::eraftpb::{ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2};
 
-use super::disk::MemberContext;
+use super::boot::MemberContext;
 use super::{Change, ChangeKind, NodeError};
 
 /// A learner is caught up when its match is within this many entries of the leader's log.

@@ -10,87 +10,23 @@ use std::time::{Duration, Instant};
 
 use protobuf::Message as _;
 use raft::eraftpb::{self, ConfChangeType, ConfChangeV2, EntryType};
-use raft::{Config, ProgressState, RawNode, StateRole, Storage};
+use raft::{Config, ProgressState, RawNode, StateRole};
 use tokio::sync::watch;
 
-use super::disk::{self, MemberContext, Recovered};
+use super::boot::{Boot, MemberContext};
+use super::log::{self as durable, DurableLog, Recorded};
 use super::pending::{Waiter, Writes};
 use super::plan;
 use super::{
-    Change, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, RangeAnswer,
-    RangeQuery, Request, Transferred,
+    Change, Membership, Msg, NodeConfig, NodeError, NodeStatus, PeerProgress, PlantedBug,
+    RangeAnswer, RangeQuery, Request, Transferred,
 };
 use crate::kv::{Kv, Member};
 use crate::proto::command::{Command, Delete, DeleteRange, Op, Publish, Put};
 use crate::proto::convert;
 use crate::proto::raftpb;
-use crate::proto::walpb::{Metadata, WalSnapshot};
-use crate::snap;
 use crate::storage::WalStorage;
 use crate::transport::{Inbound, Network};
-use crate::wal::writer::WriterOptions;
-
-/// `.snap` files kept.
-const KEEP_SNAPS: usize = 5;
-
-/// What `open` found or made on disk.
-pub struct Boot {
-    rec: Recovered,
-    fresh: bool,
-}
-
-impl Boot {
-    pub fn cluster_id(&self) -> u64 {
-        self.rec.metadata.cluster_id
-    }
-}
-
-/// Opens the data dir, or bootstraps it.
-pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
-    let opts = WriterOptions {
-        segment_size: cfg.segment_size,
-        fsync: !cfg.determinism.no_fsync,
-    };
-    if disk::exists(&cfg.data_dir) {
-        let rec = disk::recover(&cfg.data_dir, opts).map_err(|e| e.to_string())?;
-        if rec.metadata.node_id != cfg.id {
-            return Err(format!(
-                "{}: this data dir belongs to member {}, not {}",
-                cfg.data_dir.display(),
-                rec.metadata.node_id,
-                cfg.id
-            ));
-        }
-        if let Some(r) = &rec.repaired {
-            tracing::warn!(
-                "cut a torn WAL tail in {} at offset {} ({} record(s) after it that still checked out \
-                 went with it, as etcd does); the segment as it was is in {}",
-                r.segment.display(),
-                r.offset,
-                r.records_after,
-                r.copy.display()
-            );
-        }
-        return Ok(Boot { rec, fresh: false });
-    }
-    let cluster_id = match (cfg.join, cfg.cluster_id) {
-        (_, Some(c)) => c,
-        (false, None) => NodeConfig::derive_cluster_id(&cfg.initial_cluster),
-        (true, None) => {
-            return Err("--join needs --cluster-id (see `raftctl status` of the cluster)".into());
-        }
-    };
-    let members: &[(u64, String)] = if cfg.join { &[] } else { &cfg.initial_cluster };
-    let md = Metadata {
-        node_id: cfg.id,
-        cluster_id,
-    };
-    let rec = disk::bootstrap(&cfg.data_dir, md, members, opts).map_err(|e| e.to_string())?;
-    Ok(Boot {
-        rec,
-        fresh: !cfg.join,
-    })
-}
 
 /// A linearizable read waiting for its read index to be applied.
 enum PendingRead {
@@ -132,8 +68,8 @@ impl PendingRead {
 pub struct RaftLoop {
     cfg: NodeConfig,
     raw: RawNode<WalStorage>,
-    store: WalStorage,
-    writer: crate::wal::writer::WalWriter,
+    /// The log cache raft-rs reads, the WAL and the .snap dir (`log.rs`).
+    log: DurableLog,
     transport: Box<dyn Network>,
     status_tx: watch::Sender<Arc<NodeStatus>>,
     kv: Kv,
@@ -240,7 +176,7 @@ impl RaftLoop {
             conf_state = s.get_metadata().get_conf_state().clone();
         }
         let rec_snap_bytes = rec.snapshot.as_ref().map_or(0, |s| s.data.len() as u64);
-        let store = WalStorage::new(rec.hard_state.clone(), rec.snapshot.clone(), rec.entries);
+        let cache = WalStorage::new(rec.hard_state.clone(), rec.snapshot.clone(), rec.entries);
         let raft_cfg = Config {
             id: cfg.id,
             election_tick: cfg.election_tick,
@@ -258,7 +194,7 @@ impl RaftLoop {
         raft_cfg
             .validate()
             .map_err(|e| format!("raft config: {e}"))?;
-        let raw = RawNode::new(&raft_cfg, store.clone(), &slog_logger())
+        let raw = RawNode::new(&raft_cfg, cache.clone(), &slog_logger())
             .map_err(|e| format!("raft: {e}"))?;
         for (id, addr) in &cfg.initial_cluster {
             transport.set_peer(*id, addr);
@@ -271,8 +207,17 @@ impl RaftLoop {
         let cluster_id = rec.metadata.cluster_id;
         Ok(RaftLoop {
             raw,
-            store,
-            writer: rec.writer,
+            log: DurableLog::new(
+                cache,
+                rec.writer,
+                super::boot::snap_dir(&cfg.data_dir),
+                cfg.determinism
+                    .disk
+                    .clone()
+                    .unwrap_or_else(crate::disk::real),
+                cfg.catch_up_entries,
+                cfg.determinism.planted_bug,
+            ),
             transport,
             status_tx,
             kv,
@@ -349,7 +294,7 @@ impl RaftLoop {
             }
             self.check_transfer();
             if self.stopping {
-                let _ = self.writer.sync();
+                let _ = self.log.sync();
                 self.fail_all(NodeError::Stopped);
                 self.publish();
                 return self.stop_reason.take();
@@ -371,6 +316,11 @@ impl RaftLoop {
             return false;
         }
         true
+    }
+
+    /// Why the member stopped on its own, once it has.
+    pub(crate) fn stop_reason(&self) -> Option<&str> {
+        self.stop_reason.as_deref()
     }
 
     /// The state machine, for the simulation's checks.
@@ -795,6 +745,7 @@ impl RaftLoop {
             return Ok(());
         }
         let mut rd = self.raw.ready();
+        let planted = self.cfg.determinism.planted_bug;
         if let Some(ss) = rd.ss() {
             let (role, leader) = (ss.raft_state, ss.leader_id);
             if leader != self.leader || role != self.role {
@@ -825,7 +776,7 @@ impl RaftLoop {
         if !rd.messages().is_empty() {
             self.transport.send(rd.take_messages());
         }
-        if !rd.snapshot().is_empty() {
+        if !rd.snapshot().is_empty() && planted != Some(PlantedBug::SkipSnapshotInstall) {
             self.install_snapshot(rd.snapshot().clone())?;
         }
         let committed = rd.take_committed_entries();
@@ -836,32 +787,23 @@ impl RaftLoop {
             }
         }
         let entries = rd.take_entries();
-        let hs = rd.hs().cloned();
-        if !entries.is_empty() || hs.is_some() {
-            let ours: Vec<raftpb::Entry<'static>> = entries
+        if planted == Some(PlantedBug::ApplyBeforeCommit) {
+            // (Normal entries only: raft-rs refuses a conf change applied before its time.)
+            let normal = entries
                 .iter()
-                .map(convert::entry_from_raft)
-                .collect::<Result<_, _>>()
-                .map_err(map_err)?;
-            let mut h = hs
-                .as_ref()
-                .map(convert::hard_state_from_raft)
-                .unwrap_or_else(|| convert::hard_state_from_raft(&self.store.hard_state()));
-            if self.cfg.determinism.planted_bug == Some(super::PlantedBug::ForgetVote) {
-                h.vote = 0;
-            }
-            self.writer.save(&h, &ours).map_err(map_err)?;
-            self.store.append(&entries);
-            if let Some(hs) = hs {
-                self.store.set_hard_state(hs);
-            }
+                .take_while(|e| e.get_entry_type() == EntryType::EntryNormal);
+            self.apply(normal.cloned().collect())?;
         }
+        if planted == Some(PlantedBug::SendBeforeFsync) && !rd.persisted_messages().is_empty() {
+            self.transport.send(rd.take_persisted_messages());
+        }
+        self.log.persist(rd.hs(), &entries).map_err(map_err)?;
         if !rd.persisted_messages().is_empty() {
             self.transport.send(rd.take_persisted_messages());
         }
         let mut light = self.raw.advance(rd);
         if let Some(c) = light.commit_index() {
-            self.store.set_commit(c);
+            self.log.set_commit(c);
         }
         self.transport.send(light.take_messages());
         self.apply(light.take_committed_entries())?;
@@ -878,25 +820,7 @@ impl RaftLoop {
         } else {
             Kv::from_snapshot_data(&s.data).map_err(map_err)?
         };
-        let ours = raftpb::Snapshot {
-            data: Some(s.data.to_vec()),
-            metadata: raftpb::SnapshotMetadata {
-                conf_state: convert::conf_state_from_raft(m.get_conf_state()),
-                index: m.index,
-                term: m.term,
-                extra: Vec::new(),
-            },
-            extra: Vec::new(),
-        };
-        // etcd's order: the .snap first, then the WAL record that makes it usable.
-        snap::write(&disk::snap_dir(&self.cfg.data_dir), &ours).map_err(map_err)?;
-        let rec = WalSnapshot {
-            index: m.index,
-            term: m.term,
-            conf_state: Some(ours.metadata.conf_state.clone()),
-            extra: Vec::new(),
-        };
-        self.writer.save_snapshot(&rec).map_err(map_err)?;
+        self.log.install_snapshot(&s).map_err(map_err)?;
         tracing::info!(
             "member {}: installed snapshot {} (term {}) from the leader",
             self.cfg.id,
@@ -904,7 +828,6 @@ impl RaftLoop {
             m.term
         );
         self.snap_bytes = s.data.len() as u64;
-        self.store.apply_snapshot(s.clone());
         self.kv = kv;
         for mem in self.kv.members() {
             if !mem.peer.is_empty() {
@@ -1110,14 +1033,15 @@ impl RaftLoop {
         }
         // raft-rs asked for one to send (a follower behind the compacted log, or one that
         // joined after the newest snapshot): make it now, at the applied index.
-        let wanted = self.store.take_snapshot_request() && self.applied > self.last_snapshot;
+        let wanted = self.log.cache().take_snapshot_request() && self.applied > self.last_snapshot;
         if !wanted && self.applied < self.last_snapshot + self.cfg.snapshot_count {
             return Ok(());
         }
         let index = self.applied;
-        let term = self.store.term(index).map_err(map_err)?;
+        let term = self.log.term(index).map_err(map_err)?;
         let cs = self.raw.raft.prs().conf().to_conf_state();
-        let dir = disk::snap_dir(&self.cfg.data_dir);
+        let dir = self.log.snap_dir().to_path_buf();
+        let disk = self.log.disk();
         let metadata = raftpb::SnapshotMetadata {
             conf_state: convert::conf_state_from_raft(&cs),
             index,
@@ -1126,7 +1050,7 @@ impl RaftLoop {
         };
         self.snapshotting = true;
         if self.cfg.determinism.inline_snapshots {
-            let r = write_snapshot(&self.kv, metadata, &dir);
+            let r = durable::write_snapshot(&*disk, &self.kv, metadata, &dir);
             return self.snapshot_written(r);
         }
         // Only the copy of the state happens here; encoding it and writing the .snap (which
@@ -1137,7 +1061,7 @@ impl RaftLoop {
         std::thread::Builder::new()
             .name("snapshot".into())
             .spawn(move || {
-                let r = write_snapshot(&kv, metadata, &dir);
+                let r = durable::write_snapshot(&*disk, &kv, metadata, &dir);
                 let _ = tx.send(Msg::SnapshotWritten(Box::new(r)));
             })
             .map_err(map_err)?;
@@ -1161,42 +1085,23 @@ impl RaftLoop {
         };
         self.errors.retain(|x| !x.starts_with("snapshot: "));
         let (index, term) = (ours.metadata.index, ours.metadata.term);
-        if index <= self.store.snapshot_index() {
-            // A newer snapshot from the leader was installed meanwhile: this one is stale.
-            tracing::info!(
-                "member {}: dropping snapshot {index}, superseded",
-                self.cfg.id
-            );
-            return Ok(());
+        match self.log.record_snapshot(&ours).map_err(map_err)? {
+            Recorded::Superseded => {
+                // A newer snapshot from the leader was installed meanwhile: this one is stale.
+                tracing::info!(
+                    "member {}: dropping snapshot {index}, superseded",
+                    self.cfg.id
+                );
+            }
+            Recorded::Yes { compacted_to } => {
+                self.snap_bytes = ours.data.as_ref().map_or(0, |d| d.len() as u64);
+                self.last_snapshot = index;
+                tracing::info!(
+                    "member {}: snapshot at {index} (term {term}), log compacted to {compacted_to}",
+                    self.cfg.id
+                );
+            }
         }
-        let rec = WalSnapshot {
-            index,
-            term,
-            conf_state: Some(ours.metadata.conf_state.clone()),
-            extra: Vec::new(),
-        };
-        self.writer.save_snapshot(&rec).map_err(map_err)?;
-        let mut s = eraftpb::Snapshot {
-            data: ours.data.clone().unwrap_or_default().into(),
-            ..Default::default()
-        };
-        s.set_metadata(convert::snapshot_metadata_to_raft(&ours.metadata));
-        self.snap_bytes = s.data.len() as u64;
-        self.store.set_snapshot(s);
-        self.last_snapshot = index;
-        let compact_to = index.saturating_sub(self.cfg.catch_up_entries);
-        if compact_to > 0 {
-            self.store.compact(
-                compact_to,
-                convert::conf_state_to_raft(&ours.metadata.conf_state),
-            );
-        }
-        self.writer.release_to(index).map_err(map_err)?;
-        purge_snaps(&disk::snap_dir(&self.cfg.data_dir), KEEP_SNAPS);
-        tracing::info!(
-            "member {}: snapshot at {index} (term {term}), log compacted to {compact_to}",
-            self.cfg.id
-        );
         Ok(())
     }
 
@@ -1220,7 +1125,7 @@ impl RaftLoop {
             v.sort_unstable();
             v
         };
-        let (first, last) = self.store.first_and_last();
+        let (first, last) = self.log.cache().first_and_last();
         let progress = if r.state == StateRole::Leader {
             let mut v: Vec<PeerProgress> = r
                 .prs()
@@ -1264,7 +1169,7 @@ impl RaftLoop {
             applied: self.applied,
             first_index: first,
             last_index: last,
-            snapshot_index: self.store.snapshot_index(),
+            snapshot_index: self.log.cache().snapshot_index(),
             voters: sorted(cs.voters.clone()),
             learners: sorted(cs.learners.clone()),
             voters_outgoing: sorted(cs.voters_outgoing.clone()),
@@ -1309,34 +1214,5 @@ fn membership(cs: &eraftpb::ConfState, index: u64) -> Membership {
         voters_outgoing: sorted(&cs.voters_outgoing),
         learners_next: sorted(&cs.learners_next),
         index,
-    }
-}
-
-/// Encodes `kv` as a snapshot with `metadata` and writes it as a `.snap` in `dir`.
-fn write_snapshot(
-    kv: &Kv,
-    metadata: raftpb::SnapshotMetadata,
-    dir: &std::path::Path,
-) -> Result<raftpb::Snapshot, String> {
-    let ours = raftpb::Snapshot {
-        data: Some(kv.snapshot_data()),
-        metadata,
-        extra: Vec::new(),
-    };
-    snap::write(dir, &ours)
-        .map(|_| ours)
-        .map_err(|e| e.to_string())
-}
-
-/// Keeps the newest `keep` `.snap` files.
-fn purge_snaps(dir: &std::path::Path, keep: usize) {
-    let mut files = snap::list(dir).unwrap_or_default();
-    files.sort();
-    if files.len() > keep {
-        for f in &files[..files.len() - keep] {
-            if let Err(e) = std::fs::remove_file(f) {
-                tracing::warn!("{}: {e}", f.display());
-            }
-        }
     }
 }

@@ -1,13 +1,13 @@
 //! etcd's `.snap` files: `snappb.snapshot{crc, data}` where data is a `raftpb.Snapshot` and
 //! crc its CRC-32C (etcd-wal-format.md §11). Reading, checking and writing.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::disk::Disk;
 use crate::names::{self as format, SnapName};
 use crate::problem::{Kind, Problem};
 use crate::proto::raftpb::{ConfState, Snapshot};
@@ -201,6 +201,11 @@ pub fn data_format(data: &[u8]) -> &'static str {
 /// Writes `snap` as `<term>-<index>.snap` in `dir` the way etcd does, but safely: into a
 /// temporary file, fsynced, then renamed, and the directory fsynced.
 pub fn write(dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
+    write_with(&crate::disk::RealDisk, dir, snap)
+}
+
+/// [`write`] through `disk` (the simulation's, in `crate::sim`).
+pub fn write_with(disk: &dyn Disk, dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
     let m = &snap.metadata;
     let name = format::snap_file_name(m.term, m.index);
     let path = dir.join(&name);
@@ -213,19 +218,17 @@ pub fn write(dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
         data: Some(data),
     }
     .encode(&mut out);
-    let mut f = OpenOptions::new()
+    let f = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(&tmp)
         .map_err(io_at(&tmp))?;
-    f.write_all(&out).map_err(io_at(&tmp))?;
-    f.sync_all().map_err(io_at(&tmp))?;
+    disk.write_at(&f, &tmp, &out, 0).map_err(io_at(&tmp))?;
+    disk.sync_data(&f, &tmp).map_err(io_at(&tmp))?;
     drop(f);
     fs::rename(&tmp, &path).map_err(io_at(&path))?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_at(dir))?;
+    disk.sync_dir(dir).map_err(io_at(dir))?;
     Ok(path)
 }
 

@@ -7,8 +7,9 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::error::{IoContext, Result, WalError};
 use super::format::{self, MAX_RECORD_BYTES, RecordType, SEGMENT_SIZE_BYTES};
@@ -16,24 +17,25 @@ use super::layout::Layout;
 use super::lock;
 use super::problem::Kind;
 use super::scan::{Event, ScanOptions, Scanner, SegmentEnd};
+use crate::disk::Disk;
 use crate::proto::raftpb::{Entry, HardState};
 use crate::proto::walpb::{self, WalSnapshot};
 use crate::proto::wire;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WriterOptions {
     /// Cut a new segment once the tail grows past this (etcd: 64,000,000).
     pub segment_size: u64,
-    /// fsync what is written (always, but in the simulation, whose members share one process
-    /// and whose crashes lose no page cache: there an fsync would only cost time).
-    pub fsync: bool,
+    /// Where the bytes go and how they are made durable: the real disk, or the simulation's
+    /// (`crate::disk`).
+    pub disk: Arc<dyn Disk>,
 }
 
 impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
             segment_size: SEGMENT_SIZE_BYTES,
-            fsync: true,
+            disk: crate::disk::real(),
         }
     }
 }
@@ -128,7 +130,7 @@ impl WalWriter {
         }
         fs::rename(&tmp, dir).at(dir)?;
         if let Some(parent) = dir.parent() {
-            sync_dir(parent)?;
+            w.sync_dir(parent)?;
         }
         w.tail_path = dir.join(&name);
         w._dir_lock = lock_dir(dir)?;
@@ -323,8 +325,19 @@ impl WalWriter {
     /// Appends entries and then the HardState (unless it is empty), etcd's `Save`. Syncs when
     /// etcd would (entries, or a new term or vote); cuts a new segment when the tail is full.
     pub fn save(&mut self, hs: &HardState, entries: &[Entry<'_>]) -> Result<()> {
+        if self.append(hs, entries)? {
+            self.sync()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// [`WalWriter::save`] without its fsync: writes the records and says whether etcd would
+    /// sync them now (entries, or a new term or vote). Whoever calls this owes that
+    /// [`WalWriter::sync`] before telling anyone the records are durable.
+    pub fn append(&mut self, hs: &HardState, entries: &[Entry<'_>]) -> Result<bool> {
         if hs.is_empty() && entries.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let must_sync =
             !entries.is_empty() || hs.term != self.last_hs.term || hs.vote != self.last_hs.vote;
@@ -344,9 +357,12 @@ impl WalWriter {
             self.last_hs = *hs;
         }
         if self.offset >= self.opts.segment_size {
-            return self.cut();
+            // A cut syncs the old tail and the new segment's header.
+            self.cut()?;
+            return Ok(false);
         }
-        if must_sync { self.sync() } else { self.flush() }
+        self.flush()?;
+        Ok(must_sync)
     }
 
     /// Deletes the segments a snapshot at `index` makes unnecessary: all before the last one
@@ -365,7 +381,7 @@ impl WalWriter {
             }
         }
         if removed {
-            sync_dir(&self.dir)?;
+            self.sync_dir(&self.dir)?;
         }
         Ok(())
     }
@@ -382,16 +398,21 @@ impl WalWriter {
     /// Writes what is buffered and fdatasyncs the tail segment.
     pub fn sync(&mut self) -> Result<()> {
         self.flush()?;
-        if !self.opts.fsync {
-            return Ok(());
-        }
-        self.tail.sync_data().at(&self.tail_path)
+        self.opts
+            .disk
+            .sync_data(&self.tail, &self.tail_path)
+            .at(&self.tail_path)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> Result<()> {
+        self.opts.disk.sync_dir(dir).at(dir)
     }
 
     fn flush(&mut self) -> Result<()> {
         if !self.buf.is_empty() {
-            self.tail
-                .write_all_at(&self.buf, self.buf_at)
+            self.opts
+                .disk
+                .write_at(&self.tail, &self.tail_path, &self.buf, self.buf_at)
                 .at(&self.tail_path)?;
             self.buf_at += self.buf.len() as u64;
             self.buf.clear();
@@ -439,7 +460,10 @@ impl WalWriter {
     fn cut(&mut self) -> Result<()> {
         self.flush()?;
         self.tail.set_len(self.offset).at(&self.tail_path)?;
-        self.tail.sync_data().at(&self.tail_path)?;
+        self.opts
+            .disk
+            .sync_data(&self.tail, &self.tail_path)
+            .at(&self.tail_path)?;
         let tmp = self.dir.join(format!("{}.tmp", (self.seq + 1) % 2));
         let (file, _) = new_segment_file(&tmp, self.opts.segment_size)?;
         self.tail = file;
@@ -460,8 +484,8 @@ impl WalWriter {
             .dir
             .join(format::segment_file_name(self.seq, self.enti + 1));
         fs::rename(&tmp, &name).at(&name)?;
-        sync_dir(&self.dir)?;
         self.tail_path = name;
+        self.sync_dir(&self.dir)?;
         Ok(())
     }
 }
@@ -507,10 +531,6 @@ fn preallocate(f: &File, size: u64) -> std::io::Result<()> {
         }
         _ => Err(e),
     }
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).at(dir)
 }
 
 /// An exclusive, non-blocking flock on the WAL directory: one writer per WAL.

@@ -152,7 +152,7 @@ fn etcd_reads_a_reopened_wal_after_a_torn_tail_was_cut() {
         segment_size: 1 << 20,
         ..Default::default()
     };
-    let mut w = WalWriter::create(&dir, &metadata(), opts).unwrap();
+    let mut w = WalWriter::create(&dir, &metadata(), opts.clone()).unwrap();
     let ents: Vec<Entry> = (1..=10).map(|i| entry(1, i, 900)).collect();
     w.save(
         &HardState {

@@ -1,6 +1,7 @@
-//! A node's data dir: etcd's layout (`member/wal`, `member/snap`). Bootstraps a fresh one from
-//! the initial cluster as etcd does (one AddNode conf change entry per member, term 1, all
-//! committed), and restarts an existing one from its newest usable snapshot plus the WAL.
+//! A member's start: its data dir in etcd's layout (`member/wal`, `member/snap`). Bootstraps a
+//! fresh one from the initial cluster as etcd does (one AddNode conf change entry per member,
+//! term 1, all committed), or restarts an existing one from its newest usable snapshot plus
+//! the WAL.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,8 @@ use crate::wal::view::{Item, LogView, ViewOptions};
 use crate::wal::writer::{WalWriter, WriterOptions};
 use crate::wal::{self, WalError};
 
+use super::NodeConfig;
+
 #[derive(Debug, Error)]
 pub enum DiskError {
     #[error(transparent)]
@@ -28,6 +31,70 @@ pub enum DiskError {
     Convert(#[from] ConvertError),
     #[error("{path}: {message}")]
     Damaged { path: PathBuf, message: String },
+}
+
+/// What `open` found or made on disk.
+pub struct Boot {
+    pub(crate) rec: Recovered,
+    /// A new cluster's member (its lowest-id member campaigns at once).
+    pub(crate) fresh: bool,
+}
+
+impl Boot {
+    pub fn cluster_id(&self) -> u64 {
+        self.rec.metadata.cluster_id
+    }
+}
+
+/// Opens the data dir, or bootstraps it.
+pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
+    let opts = WriterOptions {
+        segment_size: cfg.segment_size,
+        disk: cfg
+            .determinism
+            .disk
+            .clone()
+            .unwrap_or_else(crate::disk::real),
+    };
+    if exists(&cfg.data_dir) {
+        let rec = recover(&cfg.data_dir, opts).map_err(|e| e.to_string())?;
+        if rec.metadata.node_id != cfg.id {
+            return Err(format!(
+                "{}: this data dir belongs to member {}, not {}",
+                cfg.data_dir.display(),
+                rec.metadata.node_id,
+                cfg.id
+            ));
+        }
+        if let Some(r) = &rec.repaired {
+            tracing::warn!(
+                "cut a torn WAL tail in {} at offset {} ({} record(s) after it that still checked out \
+                 went with it, as etcd does); the segment as it was is in {}",
+                r.segment.display(),
+                r.offset,
+                r.records_after,
+                r.copy.display()
+            );
+        }
+        return Ok(Boot { rec, fresh: false });
+    }
+    let cluster_id = match (cfg.join, cfg.cluster_id) {
+        (_, Some(c)) => c,
+        (false, None) => NodeConfig::derive_cluster_id(&cfg.initial_cluster),
+        (true, None) => {
+            return Err("--join needs --cluster-id (see `raftctl status` of the cluster)".into());
+        }
+    };
+    let members: &[(u64, String)] = if cfg.join { &[] } else { &cfg.initial_cluster };
+    let md = Metadata {
+        node_id: cfg.id,
+        cluster_id,
+    };
+    let rec = bootstrap(&cfg.data_dir, md, members, opts).map_err(|e| e.to_string())?;
+    Ok(Boot {
+        rec,
+        fresh: !cfg.join,
+    })
 }
 
 /// Everything a node restarts from.
