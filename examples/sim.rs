@@ -60,22 +60,6 @@ fn parse() -> Result<Args, String> {
     Ok(Args { seeds, jobs, opts })
 }
 
-fn add(total: &mut Report, r: &Report) {
-    total.steps += r.steps;
-    total.acked_puts += r.acked_puts;
-    total.reads += r.reads;
-    total.indeterminate += r.indeterminate;
-    total.refused += r.refused;
-    total.crashes += r.crashes;
-    total.crashes_at_sync += r.crashes_at_sync;
-    total.lost_writes += r.lost_writes;
-    total.torn_writes += r.torn_writes;
-    total.partitions += r.partitions;
-    total.leaders += r.leaders;
-    total.messages += r.messages;
-    total.undecided += r.undecided;
-}
-
 fn main() {
     let args = match parse() {
         Ok(a) => a,
@@ -111,7 +95,7 @@ fn main() {
                     match sim::run(seed, &opts) {
                         Ok(r) => {
                             if let Ok(mut t) = total.lock() {
-                                add(&mut t.0, &r);
+                                t.0.add(&r);
                                 t.1 += 1;
                                 if t.1 % 1000 == 0 {
                                     eprintln!(
@@ -152,20 +136,5 @@ fn main() {
         t.steps,
         (ticks * TICK_MS) as f64 / 3_600_000.0
     );
-    println!(
-        "acked puts {}, reads {}, refused {}, indeterminate {}, leaders {}, messages {}, partitions {}, \
-         crashes {} ({} at an fsync; unsynced writes lost {}, torn {}), undecided histories {}",
-        t.acked_puts,
-        t.reads,
-        t.refused,
-        t.indeterminate,
-        t.leaders,
-        t.messages,
-        t.partitions,
-        t.crashes,
-        t.crashes_at_sync,
-        t.lost_writes,
-        t.torn_writes,
-        t.undecided
-    );
+    println!("{t}");
 }

@@ -66,6 +66,9 @@ pub struct Determinism {
     pub disk: Option<std::sync::Arc<dyn crate::disk::Disk>>,
     /// A bug planted on purpose, to prove the simulation catches it (never in a real member).
     pub planted_bug: Option<PlantedBug>,
+    /// Keep (index, term, digest of the data) of every entry applied, for the simulation to
+    /// check that no two members apply different entries at one index.
+    pub record_applied: bool,
 }
 
 /// Deliberately wrong variants of the core, each of which the simulation must catch.
@@ -100,13 +103,9 @@ impl NodeConfig {
     pub fn derive_cluster_id(members: &[(u64, String)]) -> u64 {
         let mut sorted = members.to_vec();
         sorted.sort();
-        // FNV-1a: stable across builds and platforms.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = crate::hash::fnv1a(b"");
         for (id, addr) in sorted {
-            for b in format!("{id}={addr},").bytes() {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h = crate::hash::fnv1a_extend(h, format!("{id}={addr},").as_bytes());
         }
         h
     }

@@ -116,6 +116,8 @@ pub struct RaftLoop {
     last_publish: Option<u64>,
     /// Bytes of the newest snapshot's data.
     snap_bytes: u64,
+    /// What was applied, for the simulation (`Determinism::record_applied`).
+    applied_log: Vec<(u64, u64, u64)>,
     /// What went wrong and is not yet put right (shown in the status).
     errors: Vec<String>,
 }
@@ -250,6 +252,7 @@ impl RaftLoop {
             peer_apis: HashMap::new(),
             last_publish: None,
             snap_bytes: rec_snap_bytes,
+            applied_log: Vec::new(),
             errors: Vec::new(),
             cfg,
         })
@@ -316,6 +319,12 @@ impl RaftLoop {
             return false;
         }
         true
+    }
+
+    /// The entries applied since the last call: (index, term, digest of the data), when
+    /// [`super::Determinism::record_applied`] is on.
+    pub(crate) fn take_applied(&mut self) -> Vec<(u64, u64, u64)> {
+        std::mem::take(&mut self.applied_log)
     }
 
     /// Why the member stopped on its own, once it has.
@@ -852,6 +861,10 @@ impl RaftLoop {
             if e.index <= self.applied {
                 continue;
             }
+            if self.cfg.determinism.record_applied {
+                let digest = crate::hash::fnv1a(&e.data);
+                self.applied_log.push((e.index, e.term, digest));
+            }
             if let Some((idx, term, _)) = &self.conf_pending
                 && *idx == e.index
                 && *term != e.term
@@ -991,6 +1004,7 @@ impl RaftLoop {
                 );
                 self.conf_state = cs.clone();
                 self.dirty = true;
+                self.step_down_if_removed(&cs);
                 if let Some((idx, _, _)) = &self.conf_pending
                     && *idx == index
                     && let Some((_, _, reply)) = self.conf_pending.take()
@@ -1011,6 +1025,23 @@ impl RaftLoop {
                 }
             }
         }
+    }
+
+    /// A leader that is no longer a voter (a change removed it after leadership moved to it,
+    /// or a joint change it led left it out) steps down: raft-rs 0.7 keeps it leading
+    /// (`post_conf_change`, "TODO: step down") and then panics on the next append response,
+    /// for want of its own progress (`maybe_commit`). Found by the simulation (seed 339 with
+    /// `--members 5`). etcd's member stops once it applies its own removal; this one stays
+    /// up as a non-voter, and the voters elect a leader among themselves.
+    fn step_down_if_removed(&mut self, cs: &eraftpb::ConfState) {
+        let me = self.cfg.id;
+        let voter = cs.voters.contains(&me) || cs.voters_outgoing.contains(&me);
+        if voter || self.raw.raft.state != StateRole::Leader {
+            return;
+        }
+        tracing::warn!("member {me} was removed from the voters while it led: stepping down");
+        let term = self.raw.raft.term;
+        self.raw.raft.become_follower(term, raft::INVALID_ID);
     }
 
     fn serve_reads(&mut self) {

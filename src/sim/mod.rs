@@ -3,207 +3,55 @@
 //! drops, duplicates and reorders messages and partitions members, crashes and restarts from
 //! the members' data dirs, and clients whose history is checked. One seed gives one run.
 //!
-//! What this first version checks, on every schedule: at most one leader per term; every
-//! acknowledged write is in every member's state once the cluster has healed; a linearizable
-//! read never misses a write acknowledged before it was called (keys are written once, so a
-//! stale read is a miss); and after healing, a leader within a bounded number of steps and
-//! identical state machines on every member at the same applied index.
+//! Each schedule mixes, from its seed: machine crashes on a simulated disk (`disk.rs`: what
+//! was not fsynced is lost or torn, and a crash can strike in the middle of an fsync) and
+//! restarts from the data dirs; partitions; message loss, duplication, reordering and delay;
+//! membership changes and leader transfers (`admin.rs`); snapshots and compaction (a low
+//! snapshot count); and clients putting (unique values), deleting and reading linearizably.
 //!
-//! Not yet modelled (issue 9 goes on): a simulated disk (unsynced writes lost and torn on a
-//! machine crash; here a crash is a process crash, the page cache survives), membership
-//! changes and leader transfers in the schedule, and the general linearizability checker.
+//! Checked on every schedule: at most one leader per term; no two members apply different
+//! entries at one index (State Machine Safety); no member stops on its own; every
+//! acknowledged write (of a key written once) is in every member's state once healed; a
+//! linearizable read never misses a write acknowledged before it was called; the whole
+//! history is linearizable per key (`crate::checker`; an unanswered write may apply at any
+//! later time or never); and after healing, a leader that has committed its whole log within
+//! a bounded number of steps, followed and applied by every member of its configuration, with
+//! identical state machines. A panic in a core is a failure too. Every failure names its seed
+//! and the command that replays it (`examples/sim.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use raft::eraftpb::{Message, MessageType};
+use raft::eraftpb::MessageType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::{oneshot, watch};
 
+mod admin;
 mod disk;
+mod net;
+mod options;
+#[cfg(test)]
+mod tests;
 
 pub use disk::{Loss, SimDisk};
+pub use options::{Options, PLANTED, bug_name};
+
+use net::{Link, Packet, Wire};
 
 use crate::checker;
 use crate::node::boot;
 use crate::node::raft_loop::RaftLoop;
-use crate::node::{Determinism, Msg, NodeConfig, NodeError, NodeStatus, PlantedBug, Request};
-use crate::transport::{Faults, Inbound, Network};
-
-/// The shape of one schedule.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub members: u64,
-    /// Steps of the faulty phase; a member ticks every [`TICK_EVERY`] steps.
-    pub steps: u64,
-    pub clients: usize,
-    /// Chance per message of being lost, and of being delivered twice.
-    pub drop: f64,
-    pub duplicate: f64,
-    /// Most steps a message waits before delivery (its order among others is random).
-    pub max_delay: u64,
-    /// Chance per step of a machine crash (what was not fsynced is lost or torn), and of a
-    /// partition change.
-    pub crash: f64,
-    pub partition: f64,
-    /// Chance per fsync that the machine dies right there, mid-Ready.
-    pub crash_at_sync: f64,
-    pub snapshot_count: u64,
-    /// A bug to plant in every member (to prove the checks catch it).
-    pub planted_bug: Option<PlantedBug>,
-    /// Print every event to stderr as it happens (`--trace`).
-    pub trace: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            members: 3,
-            steps: 1_500,
-            clients: 3,
-            drop: 0.02,
-            duplicate: 0.01,
-            max_delay: 6,
-            crash: 0.002,
-            partition: 0.004,
-            crash_at_sync: 0.001,
-            snapshot_count: 25,
-            planted_bug: None,
-            trace: false,
-        }
-    }
-}
-
-/// The flags of `cargo run --release --example sim`, one per [`Options`] field.
-const FLAGS: &[&str] = &[
-    "members",
-    "steps",
-    "clients",
-    "drop",
-    "duplicate",
-    "max-delay",
-    "crash",
-    "partition",
-    "crash-at-sync",
-    "snapshot-count",
-    "planted-bug",
-];
-
-impl Options {
-    fn get(&self, flag: &str) -> String {
-        match flag {
-            "members" => self.members.to_string(),
-            "steps" => self.steps.to_string(),
-            "clients" => self.clients.to_string(),
-            "drop" => self.drop.to_string(),
-            "duplicate" => self.duplicate.to_string(),
-            "max-delay" => self.max_delay.to_string(),
-            "crash" => self.crash.to_string(),
-            "partition" => self.partition.to_string(),
-            "crash-at-sync" => self.crash_at_sync.to_string(),
-            "snapshot-count" => self.snapshot_count.to_string(),
-            "planted-bug" => self.planted_bug.map(bug_name).unwrap_or("none").into(),
-            _ => String::new(),
-        }
-    }
-
-    /// Sets the option a flag names (`--crash 0.02`), refusing what it cannot parse.
-    pub fn set(&mut self, flag: &str, value: &str) -> Result<(), String> {
-        fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
-            v.parse()
-                .map_err(|_| format!("--{flag}: {v:?} is not a number of the right kind"))
-        }
-        match flag {
-            "members" => self.members = num(flag, value)?,
-            "steps" => self.steps = num(flag, value)?,
-            "clients" => self.clients = num(flag, value)?,
-            "drop" => self.drop = num(flag, value)?,
-            "duplicate" => self.duplicate = num(flag, value)?,
-            "max-delay" => self.max_delay = num(flag, value)?,
-            "crash" => self.crash = num(flag, value)?,
-            "partition" => self.partition = num(flag, value)?,
-            "crash-at-sync" => self.crash_at_sync = num(flag, value)?,
-            "snapshot-count" => self.snapshot_count = num(flag, value)?,
-            "planted-bug" => {
-                self.planted_bug = match value {
-                    "none" => None,
-                    v => Some(
-                        PLANTED
-                            .iter()
-                            .copied()
-                            .find(|b| bug_name(*b) == v)
-                            .ok_or_else(|| {
-                                let names: Vec<&str> =
-                                    PLANTED.iter().map(|b| bug_name(*b)).collect();
-                                format!("--planted-bug: {v:?} is none of {}", names.join(", "))
-                            })?,
-                    ),
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "--{flag}: no such option (options: {})",
-                    FLAGS.join(", ")
-                ));
-            }
-        }
-        let rate = [
-            self.drop,
-            self.duplicate,
-            self.crash,
-            self.partition,
-            self.crash_at_sync,
-        ];
-        if rate.iter().any(|p| !(0.0..=1.0).contains(p)) {
-            return Err(format!(
-                "--{flag}: a chance is between 0 and 1, not {value}"
-            ));
-        }
-        if self.members == 0 {
-            return Err("--members: at least 1".into());
-        }
-        Ok(())
-    }
-
-    /// The flags that give these options (those that differ from the defaults).
-    pub fn to_flags(&self) -> String {
-        let default = Options::default();
-        FLAGS
-            .iter()
-            .filter(|f| self.get(f) != default.get(f))
-            .map(|f| format!(" --{f} {}", self.get(f)))
-            .collect()
-    }
-}
-
-/// Every planted bug, for `--planted-bug` and the tests.
-pub const PLANTED: &[PlantedBug] = &[
-    PlantedBug::ReadWithoutReadIndex,
-    PlantedBug::ForgetVote,
-    PlantedBug::AckBeforeFsync,
-    PlantedBug::SendBeforeFsync,
-    PlantedBug::ApplyBeforeCommit,
-    PlantedBug::SkipSnapshotInstall,
-];
-
-/// A planted bug's flag value.
-pub fn bug_name(b: PlantedBug) -> &'static str {
-    match b {
-        PlantedBug::ReadWithoutReadIndex => "read-without-read-index",
-        PlantedBug::ForgetVote => "forget-vote",
-        PlantedBug::AckBeforeFsync => "ack-before-fsync",
-        PlantedBug::SendBeforeFsync => "send-before-fsync",
-        PlantedBug::ApplyBeforeCommit => "apply-before-commit",
-        PlantedBug::SkipSnapshotInstall => "skip-snapshot-install",
-    }
-}
+use crate::node::{Determinism, Msg, NodeConfig, NodeError, NodeStatus, Request};
+use crate::transport::Inbound;
 
 /// Steps per tick.
 pub const TICK_EVERY: u64 = 4;
 /// Steps after which a client gives up on an answer (the operation is then indeterminate).
 const CLIENT_TIMEOUT: u64 = 400;
+/// Steps after which the operator gives up on an answer.
+const ADMIN_TIMEOUT: u64 = 600;
 /// Steps the healed cluster gets to elect a leader and converge.
 const SETTLE: u64 = 3_000;
 
@@ -214,6 +62,8 @@ pub struct Report {
     /// Steps run, the healing included (a member ticks every [`TICK_EVERY`] steps).
     pub steps: u64,
     pub acked_puts: u64,
+    /// Deletes answered.
+    pub deletes: u64,
     pub reads: u64,
     /// Writes refused before they were proposed (no leader known, ...).
     pub refused: u64,
@@ -226,12 +76,67 @@ pub struct Report {
     pub lost_writes: u64,
     pub torn_writes: u64,
     pub partitions: u64,
+    /// Membership changes applied, transfers done, members that joined.
+    pub conf_changes: u64,
+    pub transfers: u64,
+    pub joined: u64,
     pub leaders: u64,
     pub messages: u64,
     /// Schedules whose history the checker could not decide within its budget.
     pub undecided: u64,
     /// A digest of everything that happened, to show two runs of a seed are the same run.
     pub trace: u64,
+}
+
+impl Report {
+    /// Adds another schedule's counts to these (seed and trace are left as they are).
+    pub fn add(&mut self, r: &Report) {
+        self.steps += r.steps;
+        self.acked_puts += r.acked_puts;
+        self.deletes += r.deletes;
+        self.reads += r.reads;
+        self.refused += r.refused;
+        self.indeterminate += r.indeterminate;
+        self.crashes += r.crashes;
+        self.crashes_at_sync += r.crashes_at_sync;
+        self.lost_writes += r.lost_writes;
+        self.torn_writes += r.torn_writes;
+        self.partitions += r.partitions;
+        self.conf_changes += r.conf_changes;
+        self.transfers += r.transfers;
+        self.joined += r.joined;
+        self.leaders += r.leaders;
+        self.messages += r.messages;
+        self.undecided += r.undecided;
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "acked puts {}, deletes {}, reads {}, refused {}, indeterminate {}; leaders {}, \
+             messages {}, partitions {}, crashes {} ({} at an fsync; unsynced writes lost {}, \
+             torn {}), membership changes {} ({} members joined), transfers {}; undecided \
+             histories {}",
+            self.acked_puts,
+            self.deletes,
+            self.reads,
+            self.refused,
+            self.indeterminate,
+            self.leaders,
+            self.messages,
+            self.partitions,
+            self.crashes,
+            self.crashes_at_sync,
+            self.lost_writes,
+            self.torn_writes,
+            self.conf_changes,
+            self.joined,
+            self.transfers,
+            self.undecided
+        )
+    }
 }
 
 /// A schedule that broke an invariant: what, and the seed that replays it.
@@ -265,54 +170,6 @@ impl std::fmt::Display for Failure {
     }
 }
 
-struct Packet {
-    at: u64,
-    /// Order of sending, to break ties deterministically.
-    seq: u64,
-    from: u64,
-    msg: Message,
-}
-
-/// Messages in flight, shared by every member's [`Link`].
-struct Wire {
-    now: u64,
-    seq: u64,
-    rng: StdRng,
-    max_delay: u64,
-    packets: Vec<Packet>,
-}
-
-/// One member's end of the simulated network.
-struct Link {
-    from: u64,
-    wire: Arc<Mutex<Wire>>,
-}
-
-impl Network for Link {
-    fn send(&self, msgs: Vec<Message>) {
-        let mut w = self.wire.lock().unwrap_or_else(|e| e.into_inner());
-        for msg in msgs {
-            let max = w.max_delay;
-            let delay = w.rng.random_range(0..=max);
-            let at = w.now + delay;
-            w.seq += 1;
-            let seq = w.seq;
-            w.packets.push(Packet {
-                at,
-                seq,
-                from: self.from,
-                msg,
-            });
-        }
-    }
-    fn set_peer(&self, _: u64, _: &str) {}
-    fn remove_peer(&self, _: u64) {}
-    fn faults(&self) -> Faults {
-        Faults::default()
-    }
-    fn set_faults(&self, _: Faults) {}
-}
-
 struct Member {
     cfg: NodeConfig,
     disk: Arc<SimDisk>,
@@ -324,6 +181,10 @@ struct Member {
 }
 
 enum Pending {
+    Delete {
+        op: usize,
+        reply: oneshot::Receiver<Result<bool, NodeError>>,
+    },
     Put {
         key: String,
         /// Its place in the history handed to the checker.
@@ -364,22 +225,25 @@ struct Sim {
     step: u64,
     /// The faulty phase is over: no more crashes.
     healed: bool,
+    /// The operator's request under way, and when it was made.
+    admin: Option<(u64, admin::Admin)>,
+    /// The first members (a new cluster's --initial-cluster).
+    initial: Vec<(u64, String)>,
+    /// The id the next member to join gets (ids are never reused).
+    next_spare: u64,
+    /// The entry applied at each index, and the first member seen applying it:
+    /// (term, digest of the data, member).
+    applied_at: BTreeMap<u64, (u64, u64, u64)>,
     _dir: tempfile::TempDir,
 }
 
 fn digest(h: u64, x: u64) -> u64 {
-    // FNV-1a over the 8 bytes: order-sensitive, stable across builds.
-    let mut h = h;
-    for b in x.to_le_bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::hash::fnv1a_extend(h, &x.to_le_bytes())
 }
 
 impl Sim {
     fn new(seed: u64, opts: Options) -> Result<Sim, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let dir = sim_dir().map_err(|e| format!("a temp dir for the members' data: {e}"))?;
         let mut rng = StdRng::seed_from_u64(seed);
         let wire = Arc::new(Mutex::new(Wire {
             now: 0,
@@ -393,45 +257,8 @@ impl Sim {
             .collect();
         let mut members = BTreeMap::new();
         for id in 1..=opts.members {
-            let min = 10 + rng.random_range(0..10);
-            let disk = Arc::new(SimDisk::new(rng.random()));
-            let cfg = NodeConfig {
-                id,
-                data_dir: dir.path().join(format!("n{id}")),
-                listen_peer: format!("sim-{id}:1"),
-                listen_api: format!("sim-{id}:2"),
-                initial_cluster: initial.clone(),
-                join: false,
-                cluster_id: None,
-                snapshot_count: opts.snapshot_count,
-                tick: std::time::Duration::from_millis(1),
-                election_tick: 10,
-                heartbeat_tick: 2,
-                allow_faults: false,
-                segment_size: 1 << 20,
-                catch_up_entries: 10,
-                max_request_bytes: crate::node::DEFAULT_MAX_REQUEST_BYTES,
-                determinism: Determinism {
-                    election_ticks: Some((min, min + 1)),
-                    inline_snapshots: true,
-                    proposal_seed: Some(rng.random()),
-                    disk: Some(disk.clone()),
-                    planted_bug: opts.planted_bug,
-                },
-            };
-            let (tx, rx) = sync_channel(16);
-            let (core, status) = boot(&cfg, &disk, opts.crash_at_sync, &wire, tx)?;
-            members.insert(
-                id,
-                Member {
-                    cfg,
-                    disk,
-                    core: Some(core),
-                    status,
-                    _inbox: rx,
-                    down_until: 0,
-                },
-            );
+            let cfg = member_config(dir.path(), id, &opts, &initial, None, &mut rng);
+            members.insert(id, Member::start(cfg, &opts, &wire, &mut rng)?);
         }
         let clients = (0..opts.clients)
             .map(|_| Client {
@@ -439,6 +266,7 @@ impl Sim {
                 next: 0,
             })
             .collect();
+        let next_spare = opts.members + 1;
         Ok(Sim {
             seed,
             opts,
@@ -457,6 +285,10 @@ impl Sim {
             log: Vec::new(),
             step: 0,
             healed: false,
+            admin: None,
+            next_spare,
+            applied_at: BTreeMap::new(),
+            initial,
             _dir: dir,
         })
     }
@@ -497,7 +329,7 @@ impl Sim {
         if self.rng.random_bool(self.opts.crash) {
             let up = self.up();
             // Keep a majority up, so that the run makes progress.
-            if up.len() as u64 > self.opts.members / 2 + 1 {
+            if up.len() > self.members.len() / 2 + 1 {
                 let id = up[self.rng.random_range(0..up.len())];
                 self.crash(id, "crash")?;
             }
@@ -514,7 +346,8 @@ impl Sim {
         if self.rng.random_bool(self.opts.partition) {
             self.isolated.clear();
             if self.rng.random_bool(0.7) {
-                let id = self.rng.random_range(1..=self.opts.members);
+                let ids: Vec<u64> = self.members.keys().copied().collect();
+                let id = ids[self.rng.random_range(0..ids.len())];
                 self.isolated.insert(id);
                 self.report.partitions += 1;
                 self.event(format!("isolate member {id}"));
@@ -585,8 +418,25 @@ impl Sim {
             let via = up[self.rng.random_range(0..up.len())];
             let read = self.rng.random_bool(0.4);
             let shared = self.rng.random_bool(0.5) || (read && self.acked.is_empty());
+            // Deletes go to shared keys only: a written-once key must stay.
+            let delete = !read && shared && self.rng.random_bool(0.25);
             let op = self.history.len();
-            let op = if read {
+            let op = if delete {
+                let key = format!("r{}", self.rng.random_range(0..SHARED_KEYS));
+                let (tx, rx) = oneshot::channel();
+                let req = Request::Delete {
+                    key: key.clone().into_bytes(),
+                    request_id: self.rng.random_range(1..u64::MAX),
+                    reply: tx,
+                };
+                self.history.push(Some(checker::Op::timed_out_delete(
+                    c as u64,
+                    key.as_bytes(),
+                    self.step,
+                )));
+                self.send(via, Msg::Request(req));
+                Pending::Delete { op, reply: rx }
+            } else if read {
                 // A shared key, or a written-once key whose put was acknowledged.
                 let key = if shared {
                     format!("r{}", self.rng.random_range(0..SHARED_KEYS))
@@ -650,6 +500,30 @@ impl Sim {
             };
             let timed_out = self.step > called + CLIENT_TIMEOUT;
             match op {
+                Pending::Delete { op, mut reply } => match reply.try_recv() {
+                    Ok(Ok(existed)) => {
+                        self.report.deletes += 1;
+                        if let Some(Some(o)) = self.history.get_mut(op) {
+                            o.ret = Some(self.step);
+                            o.kind = checker::OpKind::Delete {
+                                existed: Some(existed),
+                            };
+                        }
+                    }
+                    Ok(Err(e)) if e.changed_nothing() => {
+                        self.history[op] = None;
+                        self.report.refused += 1;
+                    }
+                    Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {
+                        self.report.indeterminate += 1;
+                    }
+                    Err(oneshot::error::TryRecvError::Empty) if timed_out => {
+                        self.report.indeterminate += 1;
+                    }
+                    Err(oneshot::error::TryRecvError::Empty) => {
+                        self.clients[c].pending = Some((called, Pending::Delete { op, reply }));
+                    }
+                },
                 Pending::Put { key, op, mut reply } => match reply.try_recv() {
                     Ok(Ok(index)) => {
                         self.report.acked_puts += 1;
@@ -766,6 +640,7 @@ impl Sim {
     fn tick_and_process(&mut self) -> Result<(), Failure> {
         let step = self.step;
         let mut stopped = Vec::new();
+        let mut conflict = None;
         for (id, m) in self.members.iter_mut() {
             let Some(core) = m.core.as_mut() else {
                 continue;
@@ -773,10 +648,28 @@ impl Sim {
             if step % TICK_EVERY == id % TICK_EVERY {
                 core.tick();
             }
-            if !core.process() {
+            let alive = core.process();
+            for (index, term, digest) in core.take_applied() {
+                match self.applied_at.get(&index) {
+                    None => {
+                        self.applied_at.insert(index, (term, digest, *id));
+                    }
+                    Some(&(t, d, first)) if (t, d) != (term, digest) => {
+                        conflict.get_or_insert((index, first, t, *id, term));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if !alive {
                 let reason = core.stop_reason().unwrap_or("asked to").to_string();
                 stopped.push((*id, m.disk.is_off(), reason));
             }
+        }
+        if let Some((index, a, ta, b, tb)) = conflict {
+            return Err(self.fail(format!(
+                "members {a} and {b} applied different entries at index {index} (terms {ta} \
+                 and {tb}): State Machine Safety (Raft paper §5.4.3)"
+            )));
         }
         for (id, crashed_at_sync, reason) in stopped {
             if !crashed_at_sync {
@@ -817,10 +710,29 @@ impl Sim {
         Ok(())
     }
 
+    /// One step, with a panic in a member's core (raft-rs's or raftctl's) turned into a
+    /// failure that names the seed and shows the trace.
+    fn guarded_step(&mut self, faulty: bool) -> Result<(), Failure> {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.one_step(faulty)));
+        r.unwrap_or_else(|p| {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(self.fail(format!("a member panicked: {msg}")))
+        })
+    }
+
     fn one_step(&mut self, faulty: bool) -> Result<(), Failure> {
         if faulty {
             self.faults().map_err(|e| self.fail(e))?;
+            self.operator().map_err(|e| self.fail(e))?;
             self.clients();
+        } else {
+            // Healing: no new requests, but an answer still counts (a learner's member
+            // starts once its add is answered).
+            self.operator_answers().map_err(|e| self.fail(e))?;
         }
         self.deliver();
         self.tick_and_process()?;
@@ -832,7 +744,7 @@ impl Sim {
 
     fn run(mut self) -> Result<Report, Failure> {
         for _ in 0..self.opts.steps {
-            self.one_step(true)?;
+            self.guarded_step(true)?;
         }
         // Heal: every member up, no partition, no more crashes; let the clients' last answers
         // arrive.
@@ -853,7 +765,7 @@ impl Sim {
         self.event("healed".into());
         let healed_at = self.step;
         loop {
-            self.one_step(false)?;
+            self.guarded_step(false)?;
             if self.converged() {
                 break;
             }
@@ -885,19 +797,35 @@ impl Sim {
     /// One leader that every member follows, that has committed all of its log (so an entry
     /// of its own term: what earlier leaders committed is committed again, even where a crash
     /// lost the commit index), and every member has applied it all.
+    /// Members of a configuration no longer joint are counted: one whose removal was never
+    /// answered is out of it, and is left alone.
     fn converged(&self) -> bool {
-        let ss: Vec<Arc<NodeStatus>> = self
-            .members
-            .values()
-            .map(|m| m.status.borrow().clone())
-            .collect();
-        let Some(l) = ss.iter().find(|s| s.role == "leader") else {
+        let Some(l) = self
+            .leader()
+            .map(|id| self.members[&id].status.borrow().clone())
+        else {
             return false;
         };
-        l.commit == l.last_index
-            && ss
-                .iter()
-                .all(|s| s.leader == l.id && s.applied == l.commit && s.commit == l.commit)
+        l.voters_outgoing.is_empty()
+            && l.commit == l.last_index
+            && self.in_config().all(|(_, m)| {
+                let s = m.status.borrow();
+                s.leader == l.id && s.applied == l.commit && s.commit == l.commit
+            })
+    }
+
+    /// The members in the leader's configuration (voters and learners).
+    fn in_config(&self) -> impl Iterator<Item = (&u64, &Member)> {
+        let config: BTreeSet<u64> = self
+            .leader()
+            .map(|id| {
+                let s = self.members[&id].status.borrow();
+                s.voters.iter().chain(&s.learners).copied().collect()
+            })
+            .unwrap_or_default();
+        self.members
+            .iter()
+            .filter(move |(id, _)| config.contains(id))
     }
 
     /// The clients' history, with a final read of every shared key from the converged state,
@@ -905,9 +833,8 @@ impl Sim {
     fn check_history(&mut self) -> Result<(), Failure> {
         let end = self.step + 1;
         let kv = self
-            .members
-            .values()
-            .find_map(|m| m.core.as_ref())
+            .in_config()
+            .find_map(|(_, m)| m.core.as_ref())
             .map(|c| c.kv().clone());
         let mut history: Vec<checker::Op> = self.history.iter().flatten().cloned().collect();
         if let Some(kv) = kv {
@@ -938,7 +865,7 @@ impl Sim {
     /// The state machines agree, and every acknowledged write is in them.
     fn check_state(&self) -> Result<(), Failure> {
         let mut first: Option<(u64, Vec<u8>)> = None;
-        for (id, m) in &self.members {
+        for (id, m) in self.in_config() {
             let Some(core) = &m.core else { continue };
             let kv = core.kv();
             for (key, (value, _)) in &self.acked {
@@ -980,6 +907,89 @@ impl Sim {
     }
 }
 
+/// Where a schedule's members keep their data dirs: memory-backed `/dev/shm` where there is
+/// one (the simulated disk decides durability, not the medium; ext4 metadata work was half
+/// the simulation's time), else the system temp dir. `RAFTCTL_SIM_DIR` chooses another.
+fn sim_dir() -> std::io::Result<tempfile::TempDir> {
+    let base = std::env::var_os("RAFTCTL_SIM_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let shm = std::path::Path::new("/dev/shm");
+            shm.is_dir().then(|| shm.to_path_buf())
+        });
+    match base {
+        Some(b) => tempfile::Builder::new()
+            .prefix("raftctl-sim-")
+            .tempdir_in(b),
+        None => tempfile::tempdir(),
+    }
+}
+
+/// How member `id` is configured: the knobs of `raftctl node`, made deterministic from the
+/// seed. `join` (a cluster id) for a member added after the start.
+fn member_config(
+    dir: &std::path::Path,
+    id: u64,
+    opts: &Options,
+    initial: &[(u64, String)],
+    join: Option<u64>,
+    rng: &mut StdRng,
+) -> NodeConfig {
+    let min = 10 + rng.random_range(0..10);
+    NodeConfig {
+        id,
+        data_dir: dir.join(format!("n{id}")),
+        listen_peer: format!("sim-{id}:1"),
+        listen_api: format!("sim-{id}:2"),
+        initial_cluster: if join.is_some() {
+            Vec::new()
+        } else {
+            initial.to_vec()
+        },
+        join: join.is_some(),
+        cluster_id: join,
+        snapshot_count: opts.snapshot_count,
+        tick: std::time::Duration::from_millis(1),
+        election_tick: 10,
+        heartbeat_tick: 2,
+        allow_faults: false,
+        segment_size: 1 << 20,
+        catch_up_entries: 10,
+        max_request_bytes: crate::node::DEFAULT_MAX_REQUEST_BYTES,
+        determinism: Determinism {
+            election_ticks: Some((min, min + 1)),
+            inline_snapshots: true,
+            proposal_seed: Some(rng.random()),
+            disk: None,
+            planted_bug: opts.planted_bug,
+            record_applied: true,
+        },
+    }
+}
+
+impl Member {
+    /// Boots a member on a simulated disk of its own.
+    fn start(
+        mut cfg: NodeConfig,
+        opts: &Options,
+        wire: &Arc<Mutex<Wire>>,
+        rng: &mut StdRng,
+    ) -> Result<Member, String> {
+        let disk = Arc::new(SimDisk::new(rng.random()));
+        cfg.determinism.disk = Some(disk.clone());
+        let (tx, rx) = sync_channel(16);
+        let (core, status) = boot(&cfg, &disk, opts.crash_at_sync, wire, tx)?;
+        Ok(Member {
+            cfg,
+            disk,
+            core: Some(core),
+            status,
+            _inbox: rx,
+            down_until: 0,
+        })
+    }
+}
+
 /// Starts a member's core from its data dir; its disk crashes at an fsync with chance
 /// `crash_at_sync` from then on (not while it starts: a crash there is a crash before it).
 fn boot(
@@ -1011,133 +1021,4 @@ pub fn run(seed: u64, opts: &Options) -> Result<Report, Failure> {
         trace: Vec::new(),
     })?;
     sim.run()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `RAFTCTL_SIM_SEED=N` replays one seed; `RAFTCTL_SIM_SEEDS=N` runs that many.
-    #[test]
-    fn seeds() {
-        let opts = Options::default();
-        let seeds: Vec<u64> = match std::env::var("RAFTCTL_SIM_SEED") {
-            Ok(s) => vec![s.parse().expect("RAFTCTL_SIM_SEED is a number")],
-            Err(_) => {
-                let n: u64 = std::env::var("RAFTCTL_SIM_SEEDS")
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(60);
-                (1..=n).collect()
-            }
-        };
-        let mut total = Report::default();
-        for seed in seeds {
-            match run(seed, &opts) {
-                Ok(r) => {
-                    total.acked_puts += r.acked_puts;
-                    total.reads += r.reads;
-                    total.indeterminate += r.indeterminate;
-                    total.undecided += r.undecided;
-                    total.messages += r.messages;
-                    total.crashes += r.crashes;
-                    total.partitions += r.partitions;
-                    total.leaders += r.leaders;
-                }
-                Err(f) => panic!("{f}"),
-            }
-        }
-        // A schedule that does nothing proves nothing.
-        assert!(total.acked_puts > 0 && total.reads > 0, "{total:?}");
-        eprintln!("{total:?}");
-    }
-
-    /// Runs seeds from 1 until one fails with `bug` planted in every member, and checks that
-    /// the correct core passes that same seed: what was caught is the bug, not the schedule.
-    fn first_catch(bug: PlantedBug, opts: Options, limit: u64) -> Failure {
-        let planted = Options {
-            planted_bug: Some(bug),
-            ..opts.clone()
-        };
-        let f = (1..=limit)
-            .find_map(|seed| run(seed, &planted).err())
-            .unwrap_or_else(|| panic!("{bug:?} planted, {limit} seeds run, none caught it"));
-        if let Err(g) = run(f.seed, &opts) {
-            panic!("the correct core fails seed {} too: {g}", f.seed);
-        }
-        eprintln!("{bug:?}: caught at seed {}: {}", f.seed, f.what);
-        f
-    }
-
-    /// Reads answered from local state without ReadIndex are stale on a member cut off from
-    /// the leader.
-    #[test]
-    fn a_read_without_read_index_is_caught() {
-        let f = first_catch(PlantedBug::ReadWithoutReadIndex, Options::default(), 200);
-        assert!(
-            f.what.contains("stale read") || f.what.contains("not linearizable"),
-            "{f}"
-        );
-    }
-
-    /// The correct core under the crash rate the crash-sensitive planted bugs use: nothing
-    /// to report.
-    #[test]
-    fn frequent_crashes_break_nothing() {
-        for seed in 1..=60 {
-            if let Err(f) = run(seed, &crashy()) {
-                panic!("{f}");
-            }
-        }
-    }
-
-    fn crashy() -> Options {
-        Options {
-            crash: 0.02,
-            crash_at_sync: 0.01,
-            steps: 1_000,
-            ..Options::default()
-        }
-    }
-
-    /// Forgetting the vote across a crash lets a member vote twice in a term.
-    #[test]
-    fn a_forgotten_vote_is_caught() {
-        first_catch(PlantedBug::ForgetVote, crashy(), 1_000);
-    }
-
-    /// Entries acknowledged before their fsync are lost by a crash in between.
-    #[test]
-    fn an_ack_before_fsync_is_caught() {
-        first_catch(PlantedBug::AckBeforeFsync, crashy(), 300);
-    }
-
-    /// A follower's acknowledgement sent before its fsync promises what a crash at that
-    /// fsync loses.
-    #[test]
-    fn a_send_before_fsync_is_caught() {
-        first_catch(PlantedBug::SendBeforeFsync, crashy(), 300);
-    }
-
-    /// Applying appended entries before they commit answers writes a later leader drops.
-    #[test]
-    fn an_apply_before_commit_is_caught() {
-        first_catch(PlantedBug::ApplyBeforeCommit, Options::default(), 300);
-    }
-
-    /// A member that skips the leader's snapshot applies later entries to the wrong state.
-    #[test]
-    fn a_skipped_snapshot_is_caught() {
-        first_catch(PlantedBug::SkipSnapshotInstall, Options::default(), 300);
-    }
-
-    /// One seed is one run: the same seed twice gives the same trace.
-    #[test]
-    fn a_seed_replays_exactly() {
-        let opts = Options::default();
-        let a = run(7, &opts).unwrap_or_else(|f| panic!("{f}"));
-        let b = run(7, &opts).unwrap_or_else(|f| panic!("{f}"));
-        assert_eq!(a, b);
-        assert!(a.crashes + a.partitions > 0 || a.acked_puts > 0);
-    }
 }
