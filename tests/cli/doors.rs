@@ -1,16 +1,28 @@
 //! Issue 10, "Doors": the fault API bounds what it takes and heals at once; the peer port
 //! refuses peers of another cluster and ids that are not members, frames over the limit and
-//! chunks that are not a snapshot; the API refuses a body over the limit from its length.
+//! chunks that are not a snapshot; the API refuses a body over the limit from its length;
+//! a port open beyond this host is named in the log; a second member on a data dir is refused.
 //! Hostile peers are raw TCP clients writing frames built with `raftctl::transport::frame`.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::process::{Command, Stdio};
 
 use raftctl::transport::Faults;
 use raftctl::transport::frame::{Body, Chunk, Envelope, Hello, encode_frame};
 
-use crate::harness::{DEADLINE, TestCluster, wait_until};
+use crate::harness::{DEADLINE, TestCluster, free_ports, wait_until};
 use crate::util::raftctl;
+
+/// A `raftctl node` started by a test, killed when the test ends (pass or fail).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 fn hello(cluster_id: u64, from: u64, to: u64) -> Vec<u8> {
     encode_frame(&Envelope {
@@ -281,5 +293,107 @@ fn request_body_over_the_limit_is_refused_from_its_length() {
         );
     }
     c.put(1, "still", "serving");
+    c.stop_and_check();
+}
+
+/// `--max-request-bytes` is bounded by what fits in one peer frame.
+#[test]
+fn max_request_bytes_over_the_frame_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = free_ports(2);
+    let log = tmp.path().join("d.log");
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_raftctl"))
+            .args(["node", "--id", "1", "--data-dir"])
+            .arg(tmp.path().join("d"))
+            .args(["--listen-peer", &format!("127.0.0.1:{}", p[0])])
+            .args(["--listen-api", &format!("127.0.0.1:{}", p[1])])
+            .args(["--initial-cluster", &format!("1=127.0.0.1:{}", p[0])])
+            .args(["--max-request-bytes", "100000000"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("spawn"),
+    );
+    // A member that starts instead would run until killed.
+    let status = wait_until("the member to exit", || child.0.try_wait().ok().flatten());
+    let err = std::fs::read_to_string(&log).expect("log");
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--max-request-bytes 100000000 is over the ceiling"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("d").exists(), "nothing written");
+}
+
+/// A port that listens beyond this host is named in the log, with what it allows; one on
+/// 127.0.0.1 is not.
+#[test]
+fn a_port_open_beyond_this_host_is_named() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = free_ports(2);
+    let log = tmp.path().join("n1.log");
+    let child = Running(
+        Command::new(env!("CARGO_BIN_EXE_raftctl"))
+            .args(["node", "--id", "1", "--data-dir"])
+            .arg(tmp.path().join("n1"))
+            .args(["--listen-peer", &format!("0.0.0.0:{}", p[0])])
+            .args(["--listen-api", &format!("127.0.0.1:{}", p[1])])
+            .args(["--initial-cluster", &format!("1=127.0.0.1:{}", p[0])])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("spawn"),
+    );
+    let text = wait_until("member 1 to start", || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains("ready").then_some(text)
+    });
+    drop(child);
+    let line = text
+        .lines()
+        .find(|l| l.contains("peer port"))
+        .unwrap_or_else(|| panic!("no line about the peer port:\n{text}"));
+    assert!(
+        line.contains(&format!("0.0.0.0:{}", p[0])) && line.contains("without TLS"),
+        "{line}"
+    );
+    assert!(
+        !text.contains("API port"),
+        "the API is on 127.0.0.1:\n{text}"
+    );
+}
+
+/// A second `raftctl node` on a running member's data dir exits non-zero with one line
+/// naming the data dir, whether it was given other ports or the very same command line, and
+/// the first keeps serving.
+#[test]
+fn second_member_on_a_data_dir_is_refused_naming_it() {
+    let c = TestCluster::start(1, &[]);
+    let m = c.member(1);
+    let dir = m.dir.display().to_string();
+    let other = free_ports(2);
+    let other = (
+        format!("127.0.0.1:{}", other[0]),
+        format!("127.0.0.1:{}", other[1]),
+    );
+    for (peer, api) in [(other.0.as_str(), other.1.as_str()), (&m.peer, &m.api)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_raftctl"))
+            .args(["node", "--id", "1", "--data-dir", &dir])
+            .args(["--listen-peer", peer, "--listen-api", api])
+            .args(["--initial-cluster", &c.initial_cluster()])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{peer}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {err}");
+        assert!(
+            lines[0].contains(&dir) && lines[0].contains("locked by another process"),
+            "{err}"
+        );
+    }
+    c.put(1, "still", "fine");
     c.stop_and_check();
 }
