@@ -251,7 +251,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l id -d 'This member\'s id (a positive integer, unique in the cluster)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l data-dir -d 'Where the WAL and snapshots live (etcd\'s layout: DIR/member/wal, DIR/member/snap)' -r -F
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 'Address to listen on for peers (not etcd\'s 2380, so that it does not collide with a local etcd)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 'Address to listen on for peers (not etcd\'s 2380, so that it does not collide with a local etcd). Without TLS the peer port trusts whoever reaches it: keep it on loopback or a private network (README, "What an open port allows")' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-api -d 'Address to serve the HTTP+JSON API on (not etcd\'s 2379)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l initial-cluster -d 'The cluster\'s members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a fresh data dir, or to find the cluster with --join' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l cluster-id -d 'The cluster id to join (hex, as `raftctl status` shows it); needed with --join' -r
@@ -260,7 +260,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l election-tick -
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l heartbeat-tick -d 'Ticks between the leader\'s heartbeats' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l tick-ms -d 'Length of a tick in milliseconds' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l log-level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG-style filter)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l max-request-bytes -d 'The largest value a client may write, in bytes (etcd\'s flag and default, 1.5 MiB)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l max-request-bytes -d 'The largest value a client may write, in bytes (etcd\'s flag and default, 1.5 MiB; at most 15 MiB, as a write travels to peers in one frame of at most 16 MiB)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l catch-up-entries -d 'Entries kept in memory behind a snapshot for slow followers (etcd\'s 5000)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l segment-size -d 'WAL segment size in bytes (etcd\'s is 64,000,000; tests use less)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'

@@ -22,11 +22,13 @@ const DEADLINE: Duration = Duration::from_secs(5);
 const ATTEMPT: Duration = Duration::from_secs(2);
 
 pub fn router(node: Node) -> Router {
-    // A little over the value limit, so that the handler can answer an oversized value with
-    // raftctl's own error naming the limit; far larger bodies are cut off by axum.
+    // A body that says its length is refused from that alone (`refuse_oversized`). One that
+    // does not (chunked) is cut off by axum a little over the value limit, so that the handler
+    // can still answer an oversized value with raftctl's own error naming the limit.
     let body_limit = usize::try_from(node.max_request_bytes())
         .unwrap_or(usize::MAX)
         .saturating_add(64 << 10);
+    let limit = node.max_request_bytes();
     Router::new()
         .route("/status", get(status))
         // The key in the query (`/kv?key=…`): a path would be normalised (`..`, `.`) on the way.
@@ -37,7 +39,29 @@ pub fn router(node: Node) -> Router {
         .route("/leader/transfer", post(transfer))
         .route("/faults", get(faults_get).put(faults_put))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            refuse_oversized,
+        ))
         .with_state(node)
+}
+
+/// Answers 413 to a request whose Content-Length is over `--max-request-bytes` before
+/// reading any of its body (a value, the largest body the API takes, may be that long).
+async fn refuse_oversized(
+    State(limit): State<u64>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let claimed = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match claimed {
+        Some(size) if size > limit => ApiError(NodeError::TooLarge { size, limit }).into_response(),
+        _ => next.run(req).await,
+    }
 }
 
 pub struct ApiError(NodeError);
@@ -388,10 +412,22 @@ async fn faults_get(State(node): State<Node>) -> Result<Response, ApiError> {
     Ok(axum::Json(f).into_response())
 }
 
-async fn faults_put(
-    State(node): State<Node>,
-    axum::Json(f): axum::Json<Faults>,
-) -> Result<Response, ApiError> {
+/// Sets the faults in force, once they are within bounds ([`Faults::check`]): a value out of
+/// bounds, an unknown field or a body that is not JSON is a 400 naming what is wrong.
+async fn faults_put(State(node): State<Node>, body: Bytes) -> Result<Response, ApiError> {
+    if !node.allow_faults() {
+        return Err(ApiError(NodeError::FaultsDisabled));
+    }
+    let invalid = |reason: String| ApiError(NodeError::Invalid { reason });
+    let f = Faults::from_json(&body).map_err(|e| invalid(format!("faults: {e}")))?;
+    let st = node.status();
+    let mut members: Vec<u64> = st.members.iter().map(|m| m.id).collect();
+    members.extend(st.voters.iter().chain(&st.learners));
+    members.extend(st.voters_outgoing.iter().chain(&st.learners_next));
+    members.sort_unstable();
+    members.dedup();
+    f.check(st.id, &members)
+        .map_err(|e| invalid(format!("faults: {e}")))?;
     let f = node
         .ask(
             |reply| Request::Faults {

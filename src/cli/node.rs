@@ -14,7 +14,8 @@ pub struct NodeArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
     /// Address to listen on for peers (not etcd's 2380, so that it does not collide with a
-    /// local etcd).
+    /// local etcd). Without TLS the peer port trusts whoever reaches it: keep it on loopback
+    /// or a private network (README, "What an open port allows").
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7380")]
     pub listen_peer: String,
     /// Address to serve the HTTP+JSON API on (not etcd's 2379).
@@ -56,7 +57,8 @@ pub struct NodeArgs {
     /// Accept fault injection (drop, delay, partition) through the API.
     #[arg(long)]
     pub allow_faults: bool,
-    /// The largest value a client may write, in bytes (etcd's flag and default, 1.5 MiB).
+    /// The largest value a client may write, in bytes (etcd's flag and default, 1.5 MiB; at
+    /// most 15 MiB, as a write travels to peers in one frame of at most 16 MiB).
     #[arg(long, value_name = "BYTES", default_value_t = crate::node::DEFAULT_MAX_REQUEST_BYTES)]
     pub max_request_bytes: u64,
     /// Entries kept in memory behind a snapshot for slow followers (etcd's 5000).

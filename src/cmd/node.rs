@@ -81,6 +81,15 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
         max_request_bytes: a.max_request_bytes,
         determinism: Default::default(),
     };
+    if cfg.max_request_bytes > crate::node::MAX_REQUEST_BYTES_CEILING {
+        bail!(UsageError(format!(
+            "--max-request-bytes {} is over the ceiling of {} (a write travels to peers in one \
+             frame of at most {} bytes)",
+            cfg.max_request_bytes,
+            crate::node::MAX_REQUEST_BYTES_CEILING,
+            crate::transport::frame::MAX_FRAME
+        )));
+    }
     if cfg.election_tick <= cfg.heartbeat_tick {
         bail!(UsageError(
             "--election-tick must be larger than --heartbeat-tick".into()
@@ -94,6 +103,15 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
 }
 
 async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
+    let id = cfg.id;
+    let dir = cfg.data_dir.display().to_string();
+    // A member already running here holds these ports too: say what matters, before the
+    // ports' "address in use" does. (Starting takes the WAL's lock for good.)
+    let wal = cfg.data_dir.join("member").join("wal");
+    if crate::wal::lock::dir_in_use(&wal) {
+        let e = crate::wal::error::WalError::Locked { path: wal };
+        bail!("member {id} ({dir}): {e}");
+    }
     let peer = tokio::net::TcpListener::bind(&cfg.listen_peer)
         .await
         .with_context(|| {
@@ -110,8 +128,7 @@ async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
                 cfg.id, cfg.listen_api
             )
         })?;
-    let id = cfg.id;
-    let dir = cfg.data_dir.display().to_string();
+    warn_if_open(&peer, &api, cfg.allow_faults);
     let (node, raft) = Node::start(cfg.clone(), tokio::runtime::Handle::current())
         .map_err(|e| anyhow::anyhow!("member {id} ({dir}): {e}"))?;
     tracing::info!(
@@ -141,4 +158,27 @@ async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
     raft.await.ok();
     tracing::info!("member {id}: stopped");
     Ok(Outcome::Ok)
+}
+
+/// One warning per port that listens beyond this host: raftctl has no TLS, so what such a
+/// port allows is open to whoever reaches it (README, "What an open port allows").
+fn warn_if_open(peer: &tokio::net::TcpListener, api: &tokio::net::TcpListener, faults: bool) {
+    let open = |l: &tokio::net::TcpListener| l.local_addr().ok().filter(|a| !a.ip().is_loopback());
+    if let Some(a) = open(peer) {
+        tracing::warn!(
+            "peer port {a} is open beyond this host, without TLS: whoever reaches it can pose as \
+             a member and send Raft messages (a forged one can stop this member)"
+        );
+    }
+    if let Some(a) = open(api) {
+        let extra = if faults {
+            ", and inject faults (--allow-faults)"
+        } else {
+            ""
+        };
+        tracing::warn!(
+            "API port {a} is open beyond this host, without TLS: whoever reaches it can read \
+             and write every key, change the membership{extra}"
+        );
+    }
 }

@@ -98,6 +98,11 @@ pub enum PlantedBug {
 /// etcd's default --max-request-bytes: 1.5 MiB.
 pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 1536 * 1024;
 
+/// The largest --max-request-bytes a member takes: an entry travels to peers whole in one
+/// frame (`transport::frame::MAX_FRAME`), with room left for its key and headers. (etcd warns
+/// above 10 MiB.)
+pub const MAX_REQUEST_BYTES_CEILING: u64 = crate::transport::frame::MAX_FRAME as u64 - (1 << 20);
+
 impl NodeConfig {
     /// The id etcd-style clusters are known by: a hash of the initial members.
     pub fn derive_cluster_id(members: &[(u64, String)]) -> u64 {
@@ -215,6 +220,7 @@ pub struct Node {
     status: watch::Receiver<Arc<NodeStatus>>,
     transport: Transport,
     max_request_bytes: u64,
+    allow_faults: bool,
 }
 
 /// Requests queued for the raft thread before new ones are refused.
@@ -240,12 +246,25 @@ impl Node {
         });
         let boot = boot::open(&cfg).map_err(|e| e.to_string())?;
         let max_request_bytes = cfg.max_request_bytes;
+        let allow_faults = cfg.allow_faults;
+        // A snapshot from the leader is spooled beside the member's own (etcd's
+        // member/snap), leaving room for two WAL segments.
+        let snap_dir = cfg.data_dir.join("member").join("snap");
+        let spool = crate::transport::SpoolConfig {
+            dir: if snap_dir.is_dir() {
+                snap_dir
+            } else {
+                cfg.data_dir.clone()
+            },
+            reserve: cfg.segment_size.saturating_mul(2),
+        };
         let transport = Transport::new(
             cfg.id,
             boot.cluster_id(),
             cfg.listen_api.clone(),
             rt,
             deliver,
+            spool,
         );
         let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
         let net: Box<dyn crate::transport::Network> = Box::new(transport.clone());
@@ -261,6 +280,7 @@ impl Node {
                 status: status_rx,
                 transport,
                 max_request_bytes,
+                allow_faults,
             },
             handle,
         ))
@@ -269,6 +289,11 @@ impl Node {
     /// The largest value a client may write, in bytes.
     pub fn max_request_bytes(&self) -> u64 {
         self.max_request_bytes
+    }
+
+    /// Whether the member takes fault injection through its API (`--allow-faults`).
+    pub fn allow_faults(&self) -> bool {
+        self.allow_faults
     }
 
     pub fn transport(&self) -> &Transport {

@@ -7,9 +7,13 @@ use std::io;
 use prost::Message;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-/// Frames larger than this are refused without being read (a snapshot travels whole in one
-/// message, so the bound is generous).
-pub const MAX_FRAME: u32 = 256 << 20;
+/// Frames larger than this are refused without being read. A real member's frames are
+/// batches cut at [`BATCH_BYTES`], a single message over that (an entry near
+/// `--max-request-bytes`, which `raftctl node` bounds below this), or one snapshot chunk.
+pub const MAX_FRAME: u32 = 16 << 20;
+
+/// A sender cuts its batches at about this many bytes.
+pub const BATCH_BYTES: usize = 4 << 20;
 
 #[derive(Clone, PartialEq, Message)]
 pub struct Envelope {
@@ -41,7 +45,9 @@ pub struct Hello {
     pub api: String,
 }
 
-/// A piece of one large raft message (a snapshot), sent in order on the connection.
+/// A piece of one snapshot message too large for a batch, sent in order on the connection
+/// after the batch it came with. Only a snapshot travels this way: the receiver spools the
+/// pieces to disk as they arrive (see `transport::Spool`), so memory stays one frame.
 #[derive(Clone, PartialEq, Message)]
 pub struct Chunk {
     #[prost(bytes = "vec", tag = "1")]
@@ -51,11 +57,8 @@ pub struct Chunk {
     pub last: bool,
 }
 
-/// Messages larger than this travel as chunks of this size, not inside one frame.
+/// Snapshot messages larger than this travel as chunks of this size, not inside a batch.
 pub const CHUNK: usize = 1 << 20;
-
-/// The largest message reassembled from chunks.
-pub const MAX_CHUNKED: usize = 4 << 30;
 
 /// Splits an encoded message into chunk frames.
 pub fn chunks(msg: &[u8]) -> impl Iterator<Item = Envelope> + '_ {
@@ -71,24 +74,27 @@ pub fn chunks(msg: &[u8]) -> impl Iterator<Item = Envelope> + '_ {
     })
 }
 
-/// Puts chunks back together: `Some(message)` when its last piece arrives.
-#[derive(Default)]
-pub struct Reassembly {
-    buf: Vec<u8>,
+/// The message type an encoded raft message starts with: raft-rs's protobuf codec writes
+/// `msg_type` (field 1, a varint) first, and leaves it out when it is 0 (`MsgHup`). `None`
+/// when the bytes do not start with that field. Lets a receiver tell from a first chunk
+/// whether what follows claims to be a snapshot, before it has the rest.
+pub fn leading_msg_type(b: &[u8]) -> Option<u64> {
+    let (tag, n) = varint(b)?;
+    if tag != 1 << 3 {
+        return None;
+    }
+    varint(&b[n..]).map(|(v, _)| v)
 }
 
-impl Reassembly {
-    pub fn push(&mut self, c: Chunk) -> io::Result<Option<Vec<u8>>> {
-        if self.buf.len() + c.bytes.len() > MAX_CHUNKED {
-            self.buf = Vec::new();
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "chunked message larger than the limit",
-            ));
+fn varint(b: &[u8]) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((v, i + 1));
         }
-        self.buf.extend_from_slice(&c.bytes);
-        Ok(c.last.then(|| std::mem::take(&mut self.buf)))
     }
+    None
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -97,12 +103,18 @@ pub struct Batch {
     pub msgs: Vec<Vec<u8>>,
 }
 
-pub async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, env: &Envelope) -> io::Result<()> {
+/// One frame's bytes: the length word, then the envelope.
+pub fn encode_frame(env: &Envelope) -> Vec<u8> {
     let len = env.encoded_len();
     let mut buf = Vec::with_capacity(4 + len);
     buf.extend_from_slice(&(len as u32).to_be_bytes());
-    env.encode(&mut buf).map_err(io::Error::other)?;
-    w.write_all(&buf).await
+    // Encoding into a Vec only fails for want of room, and the Vec grows.
+    let _ = env.encode(&mut buf);
+    buf
+}
+
+pub async fn write_frame<W: AsyncWrite + Unpin>(w: &mut W, env: &Envelope) -> io::Result<()> {
+    w.write_all(&encode_frame(env)).await
 }
 
 /// Reads one frame; `Ok(None)` at a clean end of stream.
@@ -113,7 +125,8 @@ pub async fn read_frame<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<Option<En
 /// The most a hello may take: it is read before the peer is known.
 pub const MAX_HELLO: u32 = 64 << 10;
 
-/// Reads one frame of at most `max` bytes.
+/// Reads one frame of at most `max` bytes. A longer one is refused from its length word
+/// alone, and the buffer grows as bytes arrive rather than from the length a peer claims.
 pub async fn read_frame_max<R: AsyncRead + Unpin>(
     r: &mut R,
     max: u32,
@@ -128,11 +141,17 @@ pub async fn read_frame_max<R: AsyncRead + Unpin>(
     if len > max {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes is larger than the {max}-byte limit"),
+            format!("a frame of {len} bytes, over the {max}-byte limit"),
         ));
     }
-    let mut buf = vec![0u8; len as usize];
-    r.read_exact(&mut buf).await?;
+    let mut buf = Vec::with_capacity((len as usize).min(64 << 10));
+    let got = r.take(u64::from(len)).read_to_end(&mut buf).await?;
+    if got < len as usize {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the stream ended {got} bytes into a frame of {len}"),
+        ));
+    }
     Envelope::decode(buf.as_slice())
         .map(Some)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
@@ -149,21 +168,54 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     }
 
+    #[tokio::test]
+    async fn frame_over_the_limit_is_refused_from_its_length_word() {
+        // A length just over the limit, and no body: refused without waiting for one.
+        let mut data: &[u8] = &(MAX_FRAME + 1).to_be_bytes();
+        let err = read_frame(&mut data).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("limit"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn frame_cut_short_is_an_error() {
+        let mut data: &[u8] = &[0, 0x10, 0, 0, 1, 2, 3];
+        let err = read_frame(&mut data).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
     #[test]
-    fn chunks_reassemble() {
+    fn chunks_cover_the_message_in_order() {
         let msg: Vec<u8> = (0..(2 * CHUNK + 17)).map(|i| i as u8).collect();
-        let mut r = Reassembly::default();
-        let mut out = None;
         let frames: Vec<Envelope> = chunks(&msg).collect();
         assert_eq!(frames.len(), 3);
-        for f in frames {
+        let mut whole = Vec::new();
+        for (i, f) in frames.into_iter().enumerate() {
             let Some(Body::Chunk(c)) = f.body else {
                 panic!("not a chunk")
             };
-            assert!(out.is_none());
-            out = r.push(c).unwrap();
+            assert_eq!(c.last, i == 2);
+            whole.extend(c.bytes);
         }
-        assert_eq!(out, Some(msg));
+        assert_eq!(whole, msg);
+    }
+
+    #[test]
+    fn leading_msg_type_reads_raft_rs_encoding() {
+        use protobuf::Message as _;
+        use raft::eraftpb::{Message, MessageType};
+        for t in [MessageType::MsgSnapshot, MessageType::MsgAppend] {
+            let mut m = Message::default();
+            m.set_msg_type(t);
+            m.to = 2;
+            m.from = 1;
+            m.mut_snapshot().data = vec![7u8; 300].into();
+            let b = m.write_to_bytes().unwrap();
+            assert_eq!(leading_msg_type(&b), Some(t as u64));
+        }
+        assert_eq!(leading_msg_type(&[]), None);
+        assert_eq!(leading_msg_type(&[0x10, 7]), None);
+        assert_eq!(leading_msg_type(&[0x08, 0x80]), None);
     }
 
     #[tokio::test]

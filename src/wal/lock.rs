@@ -40,3 +40,14 @@ pub fn is_locked(path: &Path) -> bool {
     let r = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_OFD_GETLK, &mut fl) };
     r == 0 && fl.l_type != libc::F_UNLCK as libc::c_short
 }
+
+/// Whether another process holds the WAL writer's flock on `dir` (see `wal::writer`), checked
+/// with a shared lock taken and dropped at once. False when `dir` cannot be opened.
+pub fn dir_in_use(dir: &Path) -> bool {
+    let Ok(d) = File::open(dir) else {
+        return false;
+    };
+    // SAFETY: a valid fd for the life of `d`; the lock goes with it.
+    let r = unsafe { libc::flock(d.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) };
+    r != 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
+}

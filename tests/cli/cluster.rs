@@ -328,31 +328,6 @@ fn leader_is_removed_only_after_a_transfer() {
     c.stop_and_check();
 }
 
-/// A second process on a member's data dir is refused, and leaves the running one alone.
-#[test]
-fn second_process_on_a_data_dir_is_refused() {
-    let c = TestCluster::start(1, &[]);
-    let m = c.member(1);
-    let ports = crate::harness::free_ports(2);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_raftctl"))
-        .args(["node", "--id", "1", "--data-dir"])
-        .arg(&m.dir)
-        .args([
-            "--listen-peer",
-            &format!("127.0.0.1:{}", ports[0]),
-            "--listen-api",
-            &format!("127.0.0.1:{}", ports[1]),
-        ])
-        .args(["--initial-cluster", &c.initial_cluster()])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("locked by another process"), "{err}");
-    c.put(1, "still", "fine");
-    c.stop_and_check();
-}
-
 /// Pitfall 7: removing one voter of two goes through joint consensus, so the survivor is not
 /// stranded; it ends as a single voter that still takes writes.
 #[test]

@@ -76,6 +76,13 @@ fn json_contract_and_bad_input() {
         for k in ["id", "pid", "api", "peer", "data_dir"] {
             assert!(!n[k].is_null(), "{k} in {n}");
         }
+        // Issue 10: both ports on 127.0.0.1 unless told otherwise.
+        for k in ["api", "peer"] {
+            assert!(
+                n[k].as_str().is_some_and(|a| a.starts_with("127.0.0.1:")),
+                "{k} in {n}"
+            );
+        }
     }
     assert!(
         j["leader"].as_u64().is_some() && j["elapsed_ms"].as_f64().is_some(),

@@ -10,6 +10,7 @@ mod cluster;
 mod commands;
 mod conventions;
 mod damage;
+mod doors;
 mod etcd_fixtures;
 mod everyday;
 mod generated;
