@@ -22,7 +22,7 @@ use crate::wal::{self, WalError};
 use super::NodeConfig;
 
 #[derive(Debug, Error)]
-pub enum DiskError {
+pub enum BootError {
     #[error(transparent)]
     Wal(#[from] WalError),
     #[error(transparent)]
@@ -31,6 +31,10 @@ pub enum DiskError {
     Convert(#[from] ConvertError),
     #[error("{path}: {message}")]
     Damaged { path: PathBuf, message: String },
+    #[error("{path}: this data dir belongs to member {owner}, not {id}")]
+    OtherMember { path: PathBuf, owner: u64, id: u64 },
+    #[error("--join needs --cluster-id (see `raftctl status` of the cluster)")]
+    JoinWithoutClusterId,
 }
 
 /// What `open` found or made on disk.
@@ -47,7 +51,7 @@ impl Boot {
 }
 
 /// Opens the data dir, or bootstraps it.
-pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
+pub fn open(cfg: &NodeConfig) -> Result<Boot, BootError> {
     let opts = WriterOptions {
         segment_size: cfg.segment_size,
         disk: cfg
@@ -57,14 +61,13 @@ pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
             .unwrap_or_else(crate::disk::real),
     };
     if exists(&cfg.data_dir) {
-        let rec = recover(&cfg.data_dir, opts).map_err(|e| e.to_string())?;
+        let rec = recover(&cfg.data_dir, opts)?;
         if rec.metadata.node_id != cfg.id {
-            return Err(format!(
-                "{}: this data dir belongs to member {}, not {}",
-                cfg.data_dir.display(),
-                rec.metadata.node_id,
-                cfg.id
-            ));
+            return Err(BootError::OtherMember {
+                path: cfg.data_dir.clone(),
+                owner: rec.metadata.node_id,
+                id: cfg.id,
+            });
         }
         if let Some(r) = &rec.repaired {
             tracing::warn!(
@@ -81,16 +84,14 @@ pub fn open(cfg: &NodeConfig) -> Result<Boot, String> {
     let cluster_id = match (cfg.join, cfg.cluster_id) {
         (_, Some(c)) => c,
         (false, None) => NodeConfig::derive_cluster_id(&cfg.initial_cluster),
-        (true, None) => {
-            return Err("--join needs --cluster-id (see `raftctl status` of the cluster)".into());
-        }
+        (true, None) => return Err(BootError::JoinWithoutClusterId),
     };
     let members: &[(u64, String)] = if cfg.join { &[] } else { &cfg.initial_cluster };
     let md = Metadata {
         node_id: cfg.id,
         cluster_id,
     };
-    let rec = bootstrap(&cfg.data_dir, md, members, opts).map_err(|e| e.to_string())?;
+    let rec = bootstrap(&cfg.data_dir, md, members, opts)?;
     Ok(Boot {
         rec,
         fresh: !cfg.join,
@@ -144,7 +145,7 @@ pub fn bootstrap(
     md: Metadata,
     members: &[(u64, String)],
     opts: WriterOptions,
-) -> Result<Recovered, DiskError> {
+) -> Result<Recovered, BootError> {
     std::fs::create_dir_all(snap_dir(data_dir)).map_err(|error| WalError::Io {
         path: snap_dir(data_dir),
         error,
@@ -204,9 +205,9 @@ pub fn bootstrap(
 /// Reopens an existing data dir: cuts a torn tail, picks the newest snapshot that reads
 /// cleanly and that the WAL records at or below its commit index (etcd 3.4.8+'s rule), and
 /// replays the WAL after it. Any damage other than a torn tail is an error.
-pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskError> {
+pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, BootError> {
     let (writer, tail) = WalWriter::open(&wal_dir(data_dir), opts)?;
-    let metadata = Metadata::decode(&tail.metadata).map_err(|e| DiskError::Damaged {
+    let metadata = Metadata::decode(&tail.metadata).map_err(|e| BootError::Damaged {
         path: wal_dir(data_dir),
         message: format!("the WAL metadata is not {{node id, cluster id}}: {e}"),
     })?;
@@ -221,7 +222,7 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
             Item::HardState { hs: h, .. } => hs = h,
             Item::Snapshot { snap, .. } => snapshot_records.push((snap.index, snap.term)),
             Item::Problem(p) if wal::view::stops_reading(p.kind) => {
-                return Err(DiskError::Damaged {
+                return Err(BootError::Damaged {
                     path: wal_dir(data_dir),
                     message: p.to_string(),
                 });
@@ -239,7 +240,7 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
         && first.index != snap_index + 1
     {
         // Older segments were released after a snapshot that is no longer usable.
-        return Err(DiskError::Damaged {
+        return Err(BootError::Damaged {
             path: data_dir.to_path_buf(),
             message: format!(
                 "the log starts at entry {} but the newest usable snapshot is at {snap_index}: \
@@ -275,7 +276,7 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, DiskEr
 fn newest_usable_snap(
     data_dir: &Path,
     records: &[(u64, u64)],
-) -> Result<Option<Snapshot>, DiskError> {
+) -> Result<Option<Snapshot>, BootError> {
     let Some(r) = crate::datadir::start_snapshot(&snap_dir(data_dir), records, None)? else {
         return Ok(None);
     };

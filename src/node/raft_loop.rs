@@ -296,6 +296,21 @@ impl RaftLoop {
         self.stop_reason.as_deref()
     }
 
+    /// The log this member holds in memory, as (index, term, digest of the data), for the
+    /// simulation's Log Matching check.
+    pub(crate) fn log_digest(&self) -> Vec<(u64, u64, u64)> {
+        use raft::Storage as _;
+        let cache = self.log.cache();
+        let (first, last) = cache.first_and_last();
+        let entries = cache
+            .entries(first, last + 1, None, raft::GetEntriesContext::empty(false))
+            .unwrap_or_default();
+        entries
+            .iter()
+            .map(|e| (e.index, e.term, crate::hash::fnv1a(&e.data)))
+            .collect()
+    }
+
     /// The state machine, for the simulation's checks.
     pub(crate) fn kv(&self) -> &Kv {
         &self.kv

@@ -216,7 +216,12 @@ impl Sim {
             Some(cluster_id),
             &mut self.rng,
         );
-        let m = Member::start(cfg, &self.opts, &self.wire, &mut self.rng)
+        let crash_at_sync = if self.healed {
+            0.0
+        } else {
+            self.opts.crash_at_sync
+        };
+        let m = Member::start(cfg, crash_at_sync, &self.wire, &mut self.rng)
             .map_err(|e| format!("member {id} did not start: {e}"))?;
         self.members.insert(id, m);
         self.report.joined += 1;
@@ -227,7 +232,6 @@ impl Sim {
     /// Stops a member that was removed from the cluster, for good.
     fn retire(&mut self, id: u64) {
         if self.members.remove(&id).is_some() {
-            self.isolated.remove(&id);
             self.event(format!("stop member {id} (removed)"));
         }
     }

@@ -5,12 +5,15 @@
 //!
 //! Each schedule mixes, from its seed: machine crashes on a simulated disk (`disk.rs`: what
 //! was not fsynced is lost or torn, and a crash can strike in the middle of an fsync) and
-//! restarts from the data dirs; partitions; message loss, duplication, reordering and delay;
+//! restarts from the data dirs; partitions (a member cut off both ways or one way, a minority
+//! split from the majority), slow and lossy links, message loss, duplication, reordering and
+//! delay;
 //! membership changes and leader transfers (`admin.rs`); snapshots and compaction (a low
 //! snapshot count); and clients putting (unique values), deleting and reading linearizably.
 //!
 //! Checked on every schedule: at most one leader per term; no two members apply different
-//! entries at one index (State Machine Safety); no member stops on its own; every
+//! entries at one index (State Machine Safety), nor hold different ones where their logs
+//! overlap once healed (Log Matching); no member stops on its own; every
 //! acknowledged write (of a key written once) is in every member's state once healed; a
 //! linearizable read never misses a write acknowledged before it was called; the whole
 //! history is linearizable per key (`crate::checker`; an unanswered write may apply at any
@@ -38,7 +41,7 @@ mod tests;
 pub use disk::{Loss, SimDisk};
 pub use options::{Options, PLANTED, bug_name};
 
-use net::{Link, Packet, Wire};
+use net::{Link, Links, Packet, Wire};
 
 use crate::checker;
 use crate::node::boot;
@@ -212,7 +215,6 @@ struct Sim {
     rng: StdRng,
     wire: Arc<Mutex<Wire>>,
     members: BTreeMap<u64, Member>,
-    isolated: BTreeSet<u64>,
     clients: Vec<Client>,
     /// Acknowledged puts: key → (value, the step it was acknowledged at).
     acked: BTreeMap<String, (String, u64)>,
@@ -251,6 +253,7 @@ impl Sim {
             rng: StdRng::seed_from_u64(seed ^ 0x5eed),
             max_delay: opts.max_delay,
             packets: Vec::new(),
+            links: Links::default(),
         }));
         let initial: Vec<(u64, String)> = (1..=opts.members)
             .map(|id| (id, format!("sim-{id}:1")))
@@ -258,7 +261,7 @@ impl Sim {
         let mut members = BTreeMap::new();
         for id in 1..=opts.members {
             let cfg = member_config(dir.path(), id, &opts, &initial, None, &mut rng);
-            members.insert(id, Member::start(cfg, &opts, &wire, &mut rng)?);
+            members.insert(id, Member::start(cfg, opts.crash_at_sync, &wire, &mut rng)?);
         }
         let clients = (0..opts.clients)
             .map(|_| Client {
@@ -273,7 +276,6 @@ impl Sim {
             rng,
             wire,
             members,
-            isolated: BTreeSet::new(),
             clients,
             acked: BTreeMap::new(),
             leaders: BTreeMap::new(),
@@ -334,6 +336,15 @@ impl Sim {
                 self.crash(id, "crash")?;
             }
         }
+        self.restart_due()?;
+        if self.rng.random_bool(self.opts.partition) {
+            self.network_fault();
+        }
+        Ok(())
+    }
+
+    /// Restarts the members whose downtime is over.
+    fn restart_due(&mut self) -> Result<(), String> {
         let due: Vec<u64> = self
             .members
             .iter()
@@ -343,19 +354,67 @@ impl Sim {
         for id in due {
             self.restart(id)?;
         }
-        if self.rng.random_bool(self.opts.partition) {
-            self.isolated.clear();
-            if self.rng.random_bool(0.7) {
-                let ids: Vec<u64> = self.members.keys().copied().collect();
-                let id = ids[self.rng.random_range(0..ids.len())];
-                self.isolated.insert(id);
-                self.report.partitions += 1;
-                self.event(format!("isolate member {id}"));
-            } else {
-                self.event("heal the network".into());
-            }
-        }
         Ok(())
+    }
+
+    /// Heals the network, or breaks it anew: a member cut off both ways, one that cannot
+    /// send or cannot hear, a minority split from the majority, a slow link or a lossy one.
+    fn network_fault(&mut self) {
+        let ids: Vec<u64> = self.members.keys().copied().collect();
+        let x = ids[self.rng.random_range(0..ids.len())];
+        let others: Vec<u64> = ids.iter().copied().filter(|i| *i != x).collect();
+        let kind = self.rng.random_range(0..10);
+        let what = {
+            let mut w = self.wire.lock().unwrap_or_else(|e| e.into_inner());
+            let links = &mut w.links;
+            if (1..=6).contains(&kind) {
+                links.cut.clear();
+            }
+            match kind {
+                1 | 2 => {
+                    links.cut_between(&[x], &others, true);
+                    format!("isolate member {x}")
+                }
+                3 => {
+                    links.cut_between(&[x], &others, false);
+                    format!("member {x} cannot send (one-way partition)")
+                }
+                4 => {
+                    links.cut_between(&others, &[x], false);
+                    format!("member {x} cannot hear (one-way partition)")
+                }
+                5 | 6 => {
+                    let mut shuffled = ids.clone();
+                    for i in (1..shuffled.len()).rev() {
+                        let j = self.rng.random_range(0..=i);
+                        shuffled.swap(i, j);
+                    }
+                    let (minority, majority) = shuffled.split_at(ids.len() / 2);
+                    links.cut_between(minority, majority, true);
+                    format!("split {minority:?} from {majority:?}")
+                }
+                7 if !others.is_empty() => {
+                    let y = others[self.rng.random_range(0..others.len())];
+                    let extra = self.rng.random_range(5..40);
+                    links.slow.insert((x, y), extra);
+                    format!("link {x}->{y} slowed by {extra} steps")
+                }
+                8 if !others.is_empty() => {
+                    let y = others[self.rng.random_range(0..others.len())];
+                    let share = self.rng.random_range(0.3..0.9);
+                    links.lossy.insert((x, y), share);
+                    format!("link {x}->{y} loses {:.0}% of its messages", share * 100.0)
+                }
+                _ => {
+                    links.heal();
+                    "heal the network".to_string()
+                }
+            }
+        };
+        if what != "heal the network" {
+            self.report.partitions += 1;
+        }
+        self.event(what);
     }
 
     /// The machine of member `id` crashes: the member is gone at once (its last sync on the
@@ -610,9 +669,15 @@ impl Sim {
         };
         for p in due {
             let to = p.msg.to;
-            let cut = self.isolated.contains(&to) || self.isolated.contains(&p.from);
+            let (cut, lossy) = {
+                let w = self.wire.lock().unwrap_or_else(|e| e.into_inner());
+                let link = (p.from, to);
+                let lossy = w.links.lossy.get(&link).copied().unwrap_or(0.0);
+                (w.links.cut.contains(&link), lossy)
+            };
             let up = self.members.get(&to).is_some_and(|m| m.core.is_some());
-            let lost = cut || !up || self.rng.random_bool(self.opts.drop);
+            let drop = self.opts.drop.max(lossy);
+            let lost = cut || !up || self.rng.random_bool(drop);
             let snapshot = p.msg.get_msg_type() == MessageType::MsgSnapshot;
             if lost {
                 if snapshot {
@@ -731,8 +796,9 @@ impl Sim {
             self.clients();
         } else {
             // Healing: no new requests, but an answer still counts (a learner's member
-            // starts once its add is answered).
+            // starts once its add is answered, and that start may have crashed).
             self.operator_answers().map_err(|e| self.fail(e))?;
+            self.restart_due().map_err(|e| self.fail(e))?;
         }
         self.deliver();
         self.tick_and_process()?;
@@ -748,7 +814,11 @@ impl Sim {
         }
         // Heal: every member up, no partition, no more crashes; let the clients' last answers
         // arrive.
-        self.isolated.clear();
+        self.wire
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .links
+            .heal();
         self.healed = true;
         for m in self.members.values() {
             m.disk.set_crash_at_sync(0.0);
@@ -788,6 +858,7 @@ impl Sim {
             }
         }
         self.check_state()?;
+        self.check_logs()?;
         self.check_history()?;
         self.report.trace = digest(self.report.trace, self.step);
         self.report.steps = self.step;
@@ -860,6 +931,41 @@ impl Sim {
             }
             checker::Outcome::Linearizable => Ok(()),
         }
+    }
+
+    /// Log Matching (Raft paper §5.3), and more once healed: where two members' logs overlap,
+    /// they hold the same entries (everything is committed by now).
+    fn check_logs(&self) -> Result<(), Failure> {
+        // Per member: index -> (term, digest of the data).
+        type Log = BTreeMap<u64, (u64, u64)>;
+        let logs: Vec<(u64, Log)> = self
+            .in_config()
+            .filter_map(|(id, m)| m.core.as_ref().map(|c| (*id, c)))
+            .map(|(id, c)| {
+                let log = c
+                    .log_digest()
+                    .into_iter()
+                    .map(|(i, t, d)| (i, (t, d)))
+                    .collect();
+                (id, log)
+            })
+            .collect();
+        for (i, (a, la)) in logs.iter().enumerate() {
+            for (b, lb) in &logs[i + 1..] {
+                for (index, ea) in la {
+                    if let Some(eb) = lb.get(index)
+                        && eb != ea
+                    {
+                        return Err(self.fail(format!(
+                            "members {a} and {b} hold different entries at index {index} \
+                             (terms {} and {}): Log Matching (Raft paper §5.3)",
+                            ea.0, eb.0
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The state machines agree, and every acknowledged write is in them.
@@ -971,14 +1077,14 @@ impl Member {
     /// Boots a member on a simulated disk of its own.
     fn start(
         mut cfg: NodeConfig,
-        opts: &Options,
+        crash_at_sync: f64,
         wire: &Arc<Mutex<Wire>>,
         rng: &mut StdRng,
     ) -> Result<Member, String> {
         let disk = Arc::new(SimDisk::new(rng.random()));
         cfg.determinism.disk = Some(disk.clone());
         let (tx, rx) = sync_channel(16);
-        let (core, status) = boot(&cfg, &disk, opts.crash_at_sync, wire, tx)?;
+        let (core, status) = boot(&cfg, &disk, crash_at_sync, wire, tx)?;
         Ok(Member {
             cfg,
             disk,
@@ -1000,7 +1106,7 @@ fn boot(
     self_tx: SyncSender<Msg>,
 ) -> Result<(RaftLoop, watch::Receiver<Arc<NodeStatus>>), String> {
     disk.set_crash_at_sync(0.0);
-    let boot = boot::open(cfg)?;
+    let boot = boot::open(cfg).map_err(|e| e.to_string())?;
     disk.set_crash_at_sync(crash_at_sync);
     let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
     let link = Link {
