@@ -201,6 +201,27 @@ enum Pending {
     },
 }
 
+/// What became of a request, seen from its client.
+enum Answer<T> {
+    Ok(T),
+    /// Refused before it was proposed: it never takes effect.
+    Refused,
+    /// Dropped, timed out, or its member crashed: it may or may not take effect.
+    Unknown,
+    /// No answer yet.
+    Waiting(oneshot::Receiver<Result<T, NodeError>>),
+}
+
+fn poll<T>(mut reply: oneshot::Receiver<Result<T, NodeError>>, timed_out: bool) -> Answer<T> {
+    match reply.try_recv() {
+        Ok(Ok(v)) => Answer::Ok(v),
+        Ok(Err(e)) if e.changed_nothing() => Answer::Refused,
+        Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => Answer::Unknown,
+        Err(oneshot::error::TryRecvError::Empty) if timed_out => Answer::Unknown,
+        Err(oneshot::error::TryRecvError::Empty) => Answer::Waiting(reply),
+    }
+}
+
 /// Keys written many times (besides the written-once ones), for the linearizability check.
 const SHARED_KEYS: u64 = 4;
 
@@ -552,6 +573,9 @@ impl Sim {
         }
     }
 
+    /// Collects the clients' answers into the history: a write refused before it was
+    /// proposed leaves it, one dropped or unanswered stays in it as indeterminate (it may
+    /// still apply); a read that failed leaves it (it changed nothing).
     fn answers(&mut self) -> Result<(), Failure> {
         for c in 0..self.clients.len() {
             let Some((called, op)) = self.clients[c].pending.take() else {
@@ -559,71 +583,56 @@ impl Sim {
             };
             let timed_out = self.step > called + CLIENT_TIMEOUT;
             match op {
-                Pending::Delete { op, mut reply } => match reply.try_recv() {
-                    Ok(Ok(existed)) => {
+                Pending::Delete { op, reply } => match poll(reply, timed_out) {
+                    Answer::Ok(existed) => {
                         self.report.deletes += 1;
-                        if let Some(Some(o)) = self.history.get_mut(op) {
-                            o.ret = Some(self.step);
-                            o.kind = checker::OpKind::Delete {
+                        self.answered(
+                            op,
+                            checker::OpKind::Delete {
                                 existed: Some(existed),
-                            };
-                        }
+                            },
+                        );
                     }
-                    Ok(Err(e)) if e.changed_nothing() => {
-                        self.history[op] = None;
-                        self.report.refused += 1;
-                    }
-                    Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {
-                        self.report.indeterminate += 1;
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) if timed_out => {
-                        self.report.indeterminate += 1;
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) => {
+                    Answer::Refused => self.refused(op),
+                    Answer::Unknown => self.report.indeterminate += 1,
+                    Answer::Waiting(reply) => {
                         self.clients[c].pending = Some((called, Pending::Delete { op, reply }));
                     }
                 },
-                Pending::Put { key, op, mut reply } => match reply.try_recv() {
-                    Ok(Ok(index)) => {
+                Pending::Put { key, op, reply } => match poll(reply, timed_out) {
+                    Answer::Ok(index) => {
                         self.report.acked_puts += 1;
                         self.event(format!("put {key} acknowledged at index {index}"));
-                        let mut value = String::new();
+                        let value = match self.history.get(op) {
+                            Some(Some(checker::Op {
+                                kind: checker::OpKind::Put { value },
+                                ..
+                            })) => String::from_utf8_lossy(value).into_owned(),
+                            _ => String::new(),
+                        };
                         if let Some(Some(o)) = self.history.get_mut(op) {
                             o.ret = Some(self.step);
-                            if let checker::OpKind::Put { value: v } = &o.kind {
-                                value = String::from_utf8_lossy(v).into_owned();
-                            }
                         }
                         if !key.starts_with('r') {
-                            self.acked.insert(key.clone(), (value, self.step));
+                            self.acked.insert(key, (value, self.step));
                         }
                     }
-                    Ok(Err(e)) if e.changed_nothing() => {
-                        // Refused before it was proposed: out of the history.
-                        self.history[op] = None;
-                        self.report.refused += 1;
-                    }
-                    Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {
-                        // Dropped, or its member crashed: it may still apply.
-                        self.report.indeterminate += 1;
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) if timed_out => {
-                        self.report.indeterminate += 1;
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) => {
+                    Answer::Refused => self.refused(op),
+                    Answer::Unknown => self.report.indeterminate += 1,
+                    Answer::Waiting(reply) => {
                         let p = Pending::Put { key, op, reply };
                         self.clients[c].pending = Some((called, p));
                     }
                 },
-                Pending::Get { key, op, mut reply } => match reply.try_recv() {
-                    Ok(Ok(v)) => {
+                Pending::Get { key, op, reply } => match poll(reply, timed_out) {
+                    Answer::Ok(v) => {
                         self.report.reads += 1;
-                        if let Some(Some(o)) = self.history.get_mut(op) {
-                            o.ret = Some(self.step);
-                            o.kind = checker::OpKind::Get {
+                        self.answered(
+                            op,
+                            checker::OpKind::Get {
                                 result: Some(v.clone()),
-                            };
-                        }
+                            },
+                        );
                         // The key's put was acknowledged before this read was called (reads
                         // go only to acknowledged keys), and keys are written once.
                         let want = self.acked.get(&key).filter(|(_, at)| *at < called);
@@ -637,14 +646,8 @@ impl Sim {
                             )));
                         }
                     }
-                    // A read that failed changed nothing: out of the history.
-                    Ok(Err(_)) | Err(oneshot::error::TryRecvError::Closed) => {
-                        self.history[op] = None;
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) if timed_out => {
-                        self.history[op] = None;
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) => {
+                    Answer::Refused | Answer::Unknown => self.history[op] = None,
+                    Answer::Waiting(reply) => {
                         let p = Pending::Get { key, op, reply };
                         self.clients[c].pending = Some((called, p));
                     }
@@ -652,6 +655,20 @@ impl Sim {
             }
         }
         Ok(())
+    }
+
+    /// Operation `op` returned now, with this result.
+    fn answered(&mut self, op: usize, kind: checker::OpKind) {
+        if let Some(Some(o)) = self.history.get_mut(op) {
+            o.ret = Some(self.step);
+            o.kind = kind;
+        }
+    }
+
+    /// Operation `op` was refused before it was proposed: out of the history.
+    fn refused(&mut self, op: usize) {
+        self.history[op] = None;
+        self.report.refused += 1;
     }
 
     /// Delivers the messages due now, in a random order, through the partition.
