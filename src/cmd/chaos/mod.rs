@@ -1035,3 +1035,88 @@ fn op_text(r: &Rec) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(client: u64, kind: ReqKind, value: Option<&str>, call: u64, ret: Option<u64>) -> Rec {
+        Rec {
+            client,
+            endpoint: "e".into(),
+            kind,
+            key: "k".into(),
+            value: (kind == ReqKind::Put).then(|| value.unwrap_or_default().to_string()),
+            result: (kind != ReqKind::Put && ret.is_some()).then(|| value.map(String::from)),
+            call_us: call,
+            ret_us: ret,
+            fate: if ret.is_some() {
+                Fate::Ok
+            } else {
+                Fate::Indeterminate
+            },
+            error: None,
+            history_index: None,
+        }
+    }
+
+    fn indexed(mut recs: Vec<Rec>) -> (Vec<Rec>, Vec<Op>) {
+        let mut h = Vec::new();
+        for r in recs.iter_mut() {
+            if let Some(op) = r.op() {
+                r.history_index = Some(h.len());
+                h.push(op);
+            }
+        }
+        (recs, h)
+    }
+
+    #[test]
+    fn a_last_acknowledged_write_the_final_read_misses_is_lost() {
+        // Client 9 is the final reader.
+        let (recs, h) = indexed(vec![
+            rec(1, ReqKind::Put, Some("a"), 0, Some(10)),
+            rec(2, ReqKind::Put, Some("b"), 20, Some(30)),
+            rec(9, ReqKind::Get, Some("a"), 40, Some(50)),
+        ]);
+        let lost = lost_writes(&recs, &h, 9);
+        assert_eq!(lost.len(), 1);
+        assert_eq!(lost[0].write.index, 1);
+        assert_eq!(lost[0].found.as_deref(), Some("a"));
+        // Seen: nothing lost.
+        let (recs, h) = indexed(vec![
+            rec(1, ReqKind::Put, Some("a"), 0, Some(10)),
+            rec(9, ReqKind::Get, Some("a"), 40, Some(50)),
+        ]);
+        assert!(lost_writes(&recs, &h, 9).is_empty());
+        // An overlapping (or unanswered) write may have come after it: not certain, not listed.
+        let (recs, h) = indexed(vec![
+            rec(1, ReqKind::Put, Some("a"), 0, Some(10)),
+            rec(2, ReqKind::Put, Some("b"), 5, None),
+            rec(9, ReqKind::Get, Some("b"), 40, Some(50)),
+        ]);
+        assert!(lost_writes(&recs, &h, 9).is_empty());
+        // A delete that is last, and a final read that still finds the key.
+        let (recs, h) = indexed(vec![
+            rec(1, ReqKind::Put, Some("a"), 0, Some(10)),
+            rec(2, ReqKind::Delete, Some("existed"), 20, Some(30)),
+            rec(9, ReqKind::Get, Some("a"), 40, Some(50)),
+        ]);
+        assert_eq!(lost_writes(&recs, &h, 9).len(), 1);
+    }
+
+    #[test]
+    fn a_planted_read_is_one_the_checker_refuses() {
+        let mut recs = vec![
+            rec(1, ReqKind::Put, Some("a"), 0, Some(10)),
+            rec(2, ReqKind::Put, Some("b"), 20, Some(30)),
+        ];
+        plant_stale_read(&mut recs, 10, 100).unwrap();
+        let (_, h) = indexed(recs);
+        let v = checker::check(&h).unwrap();
+        assert_eq!(v.anomalies.len(), 1);
+        assert_eq!(v.anomalies[0].kind, checker::AnomalyKind::StaleRead);
+        let mut one = vec![rec(1, ReqKind::Put, Some("a"), 0, Some(10))];
+        assert!(plant_stale_read(&mut one, 10, 100).is_err());
+    }
+}
