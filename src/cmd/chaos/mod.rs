@@ -217,10 +217,13 @@ pub fn run(
     };
     let cluster_dir = teardown.0.clone();
     let rt = target::runtime()?;
+    // Ctrl-C or SIGTERM ends the run; `teardown` then stops the members.
     let ran = rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             r = drive(&s, &plan, eps, cluster_dir.clone()) => r.map(Some),
             _ = tokio::signal::ctrl_c() => Ok(None),
+            _ = term.recv() => Ok(None),
         }
     })?;
     let Some(mut ran) = ran else {
