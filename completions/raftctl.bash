@@ -19,6 +19,9 @@ _raftctl() {
             raftctl,bench)
                 cmd="raftctl__subcmd__bench"
                 ;;
+            raftctl,chaos)
+                cmd="raftctl__subcmd__chaos"
+                ;;
             raftctl,cluster)
                 cmd="raftctl__subcmd__cluster"
                 ;;
@@ -135,6 +138,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,bench)
                 cmd="raftctl__subcmd__help__subcmd__bench"
+                ;;
+            raftctl__subcmd__help,chaos)
+                cmd="raftctl__subcmd__help__subcmd__chaos"
                 ;;
             raftctl__subcmd__help,cluster)
                 cmd="raftctl__subcmd__help__subcmd__cluster"
@@ -350,7 +356,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --help --version cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +429,84 @@ _raftctl() {
                     return 0
                     ;;
                 --read-ratio)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__chaos)
+            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --clients)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --faults)
+                    COMPREPLY=($(compgen -W "kill pause partition loss delay transfer membership all none" -- "${cur}"))
+                    return 0
+                    ;;
+                --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1188,7 +1272,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help)
-            opts="cluster member leader move-leader endpoint node status top put get del bench wal snap completions man help"
+            opts="cluster member leader move-leader endpoint node status top put get del bench chaos wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1202,6 +1286,20 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__chaos)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

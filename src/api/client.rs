@@ -13,7 +13,13 @@ use crate::transport::Faults;
 #[derive(Debug, Error)]
 pub enum ClientError {
     #[error("{node} did not answer: {reason}")]
-    Unreachable { node: String, reason: String },
+    Unreachable {
+        node: String,
+        reason: String,
+        /// Whether the request may have reached the member (false: no connection was made,
+        /// so it cannot have taken effect).
+        sent: bool,
+    },
     #[error("{node}: {error}")]
     Node { node: String, error: NodeError },
     /// Something answered that is not a raftctl member (another web server on that port).
@@ -32,6 +38,16 @@ impl ClientError {
     /// The member could not be reached at all (worth trying another).
     pub fn is_unreachable(&self) -> bool {
         matches!(self, ClientError::Unreachable { .. })
+    }
+
+    /// The request certainly did not take effect: no connection was made, or the member
+    /// refused it before proposing it ([`NodeError::changed_nothing`]).
+    pub fn changed_nothing(&self) -> bool {
+        match self {
+            ClientError::Unreachable { sent, .. } => !sent,
+            ClientError::Node { error, .. } => error.changed_nothing(),
+            ClientError::NotRaftctl { .. } | ClientError::NotFound { .. } => false,
+        }
     }
 }
 
@@ -91,6 +107,7 @@ impl Client {
         ClientError::Unreachable {
             node: self.label.clone(),
             reason: reason(e),
+            sent: !e.is_connect(),
         }
     }
 

@@ -120,6 +120,24 @@ pub fn of(path: &[&str]) -> &'static [Example] {
                 "raftctl -o json get greeting",
             ),
         ],
+        ["chaos"] => &[
+            ex!(
+                "One minute of every fault on a 3-member cluster it boots",
+                "raftctl chaos",
+            ),
+            ex!(
+                "Replay a schedule, keep the evidence if it fails",
+                "raftctl chaos --seed 42 --duration 3m --report chaos-42",
+            ),
+            ex!(
+                "The schedule a seed gives, without running it",
+                "raftctl chaos --seed 42 --plan",
+            ),
+            ex!(
+                "Partitions and loss against a running cluster (started with --allow-faults)",
+                "raftctl chaos --endpoints 127.0.0.1:7379 --faults partition,loss -o json",
+            ),
+        ],
         ["bench"] => &[
             ex!(
                 "64 clients for 10 seconds",

@@ -1,6 +1,7 @@
 //! The command line: clap definitions only. Parsing happens here; doing happens in `cmd`.
 
 mod bench;
+pub mod chaos;
 mod cluster;
 pub mod examples;
 mod kv;
@@ -16,6 +17,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::output::Format;
 
 pub use bench::BenchArgs;
+pub use chaos::ChaosArgs;
 pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand};
 pub use kv::{DelArgs, GetArgs};
 pub use net::{ClusterDir, Net};
@@ -110,6 +112,12 @@ pub enum Command {
     Del(DelArgs),
     /// Load the cluster: concurrent puts (and gets), throughput and latency percentiles.
     Bench(BenchArgs),
+    /// Prove a cluster linearizable and lossless under faults: a workload against a local
+    /// cluster it boots (or --endpoints of one started with --allow-faults) while it kills,
+    /// pauses, partitions, drops, delays, moves the leader and changes membership on a seeded
+    /// schedule; then it heals everything and checks the history, the WALs and the members'
+    /// contents. Exit 1 when anything is wrong.
+    Chaos(Box<ChaosArgs>),
     /// Read, check and repair etcd-format write-ahead logs.
     #[command(subcommand)]
     Wal(WalCommand),

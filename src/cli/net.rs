@@ -78,7 +78,9 @@ pub fn takes(path: &[&str]) -> Takes {
     match path {
         ["cluster", "status"] => Takes::All,
         ["cluster", _] => Takes::ClusterDir,
-        ["status" | "top" | "put" | "get" | "del" | "bench" | "move-leader"] => Takes::All,
+        ["status" | "top" | "put" | "get" | "del" | "bench" | "chaos" | "move-leader"] => {
+            Takes::All
+        }
         ["member" | "leader" | "endpoint", _] => Takes::All,
         _ => Takes::Nothing,
     }

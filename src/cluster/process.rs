@@ -98,6 +98,35 @@ pub fn kill(m: &MemberEntry) {
     }
 }
 
+/// SIGSTOP (a pause: the member keeps its sockets and state, and answers nothing). True when
+/// it was running.
+pub fn pause(m: &MemberEntry) -> bool {
+    match m.pid.filter(|_| alive(m)) {
+        Some(pid) => {
+            signal(pid, libc::SIGSTOP);
+            true
+        }
+        None => false,
+    }
+}
+
+/// SIGCONT: ends a pause (nothing happens to a member that is not paused).
+pub fn resume(m: &MemberEntry) {
+    if let Some(pid) = m.pid.filter(|_| alive(m)) {
+        signal(pid, libc::SIGCONT);
+    }
+}
+
+/// Collects the exit of `pid` if it is a child of this process that has exited, so that no
+/// zombie is left behind (a member this process started and killed).
+pub fn reap(pid: u32) {
+    let mut status = 0;
+    // SAFETY: waitpid(2) with WNOHANG on one pid: it never blocks, and only reaps that pid.
+    unsafe {
+        libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG);
+    }
+}
+
 /// SIGTERM, then SIGKILL if it has not exited within `grace`. True when it had to be killed.
 pub fn stop(m: &MemberEntry, grace: Duration) -> bool {
     let Some(pid) = m.pid.filter(|_| alive(m)) else {

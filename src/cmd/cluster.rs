@@ -58,7 +58,7 @@ pub fn run(
     }
 }
 
-fn exe() -> anyhow::Result<PathBuf> {
+pub(super) fn exe() -> anyhow::Result<PathBuf> {
     std::env::current_exe().context("finding the raftctl binary to start members with")
 }
 
@@ -237,7 +237,7 @@ fn ports(n: usize, base: Option<u16>) -> anyhow::Result<Vec<u16>> {
         .collect())
 }
 
-fn create(
+pub(super) fn create(
     dir: &Path,
     n: u64,
     base_port: Option<u16>,
@@ -302,7 +302,7 @@ fn start_member(exe: &Path, m: &mut Manifest, i: usize) -> anyhow::Result<(u64, 
 
 /// Waits until a leader exists and a first write commits; a member that dies meanwhile ends
 /// the wait with its last log lines.
-fn wait_ready(m: &Manifest, children: &mut [(u64, Child)]) -> anyhow::Result<u64> {
+pub(super) fn wait_ready(m: &Manifest, children: &mut [(u64, Child)]) -> anyhow::Result<u64> {
     let rt = target::runtime()?;
     let start = Instant::now();
     let eps = m.endpoints();

@@ -235,7 +235,7 @@ fn start_command(leader: &NodeStatus, id: u64, peer: &str, api: &str) -> String 
     )
 }
 
-async fn add(
+pub(super) async fn add(
     t: &Target,
     learner: bool,
     id: Option<u64>,
@@ -364,7 +364,7 @@ async fn wait_caught_up(endpoints: &[String], id: u64) -> anyhow::Result<()> {
     }
 }
 
-async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
+pub(super) async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
     let (leader, mut ep) = target::leader(&t.endpoints).await?;
     target::known_member(&leader, id)?;
     if leader.voters == [id] {

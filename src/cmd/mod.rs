@@ -2,6 +2,7 @@
 //! errors get their context (the file, node or peer they concern).
 
 mod bench;
+mod chaos;
 mod cluster;
 mod endpoint;
 mod generate;
@@ -85,6 +86,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             let settings = bench::Settings::new(&a)?;
             bench::run(&target()?.endpoints, settings, format, out)
         }
+        Command::Chaos(a) => chaos::run(*a, eps, format, out),
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),
         Command::Completions { shell } => generate::completions(shell, out),

@@ -6,12 +6,14 @@
 //! holds the log.
 
 pub mod bench;
+pub mod chaos;
 pub mod cluster;
 pub mod dump;
 pub mod endpoint;
 pub mod fields;
 pub mod status;
 pub mod tables;
+pub mod timeline;
 
 use std::io::{self, Write};
 

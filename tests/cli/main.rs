@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bench;
+mod chaos;
 mod client;
 mod cluster;
 mod commands;

@@ -1,0 +1,390 @@
+//! Carrying out the schedule on a real cluster: signals to the members' processes (by pid,
+//! checked to be that member's), `PUT /faults` on their APIs, leadership transfers and
+//! membership changes (`member add` and `member remove`'s own code); then healing it all.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::schedule::{self, Kind, Planned, Target};
+use super::workload::Shared;
+use crate::api::client::Client;
+use crate::cluster::{Manifest, process};
+use crate::cmd::target;
+use crate::node::NodeStatus;
+use crate::output::chaos::FaultEvent;
+use crate::transport::Faults;
+use anyhow::{Context, anyhow, bail};
+
+/// How long a restarted member may take to answer its API again.
+const RESTART_DEADLINE: Duration = Duration::from_secs(20);
+
+/// What undoes a fault.
+enum Heal {
+    Nothing,
+    Restart(u64),
+    Resume(u64),
+    ClearFaults,
+}
+
+/// The cluster under test, as the faults reach it.
+pub struct Members {
+    /// The local cluster's dir (cluster.json), when this command started it; `None` with
+    /// --endpoints (no processes to signal).
+    pub dir: Option<PathBuf>,
+    pub exe: PathBuf,
+    pub shared: Arc<Shared>,
+    pub events: Mutex<Vec<FaultEvent>>,
+}
+
+impl Members {
+    fn manifest(&self) -> anyhow::Result<Manifest> {
+        let dir = self
+            .dir
+            .as_ref()
+            .ok_or_else(|| anyhow!("no local cluster (--endpoints): process faults skipped"))?;
+        Ok(Manifest::load(dir)?)
+    }
+
+    /// The endpoints the clients use, from the manifest again (after a membership change).
+    fn refresh_endpoints(&self) {
+        if let Ok(m) = self.manifest()
+            && let Ok(mut e) = self.shared.endpoints.write()
+        {
+            *e = m.endpoints();
+        }
+    }
+
+    pub fn events(&self) -> Vec<FaultEvent> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    fn begin(&self, p: &Planned) -> usize {
+        let mut ev = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        ev.push(FaultEvent {
+            kind: p.kind.name().to_string(),
+            target: p.target.to_string(),
+            nodes: Vec::new(),
+            start_ms: self.shared.clock.ms(),
+            end_ms: None,
+            ok: true,
+            note: String::new(),
+        });
+        ev.len() - 1
+    }
+
+    fn update(&self, i: usize, f: impl FnOnce(&mut FaultEvent)) {
+        let mut ev = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = ev.get_mut(i) {
+            f(e);
+        }
+    }
+
+    async fn leader(&self) -> anyhow::Result<(NodeStatus, String)> {
+        target::leader(&self.shared.endpoints()).await
+    }
+
+    fn client(&self, api: &str) -> Client {
+        Client::with_dial(api, self.shared.timeout, self.shared.dial)
+    }
+
+    /// The API address of member `id`, as the leader knows it (or the manifest).
+    fn api_of(&self, leader: &NodeStatus, id: u64) -> Option<String> {
+        leader
+            .members
+            .iter()
+            .find(|m| m.id == id && !m.api.is_empty())
+            .map(|m| m.api.clone())
+            .or_else(|| {
+                self.manifest()
+                    .ok()
+                    .and_then(|m| m.member(id).map(|e| e.api.clone()))
+            })
+    }
+
+    async fn set_faults(&self, leader: &NodeStatus, id: u64, f: &Faults) -> anyhow::Result<()> {
+        let api = self
+            .api_of(leader, id)
+            .ok_or_else(|| anyhow!("no API address known for node {id}"))?;
+        self.client(&api)
+            .faults(Some(f))
+            .await
+            .with_context(|| format!("setting faults on node {id}"))?;
+        Ok(())
+    }
+
+    /// Runs the schedule until its end or `until_ms`; a fault in force then is healed.
+    pub async fn run(&self, plan: &[Planned], until_ms: u64) {
+        for p in plan {
+            let now = self.shared.clock.ms();
+            if p.at_ms > now {
+                tokio::time::sleep(Duration::from_millis(p.at_ms - now)).await;
+            }
+            if self.shared.clock.ms() + p.hold_ms > until_ms {
+                break;
+            }
+            let i = self.begin(p);
+            let heal = match self.apply(p).await {
+                Ok((nodes, heal)) => {
+                    self.update(i, |e| e.nodes = nodes);
+                    heal
+                }
+                Err(err) => {
+                    self.update(i, |e| {
+                        e.ok = false;
+                        e.note = format!("{err:#}");
+                    });
+                    Heal::ClearFaults
+                }
+            };
+            if p.hold_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(p.hold_ms)).await;
+            }
+            if let Err(err) = self.heal(heal).await {
+                self.update(i, |e| {
+                    e.ok = false;
+                    e.note = format!("healing: {err:#}");
+                });
+            }
+            let end = self.shared.clock.ms();
+            self.update(i, |e| e.end_ms = Some(end));
+        }
+    }
+
+    /// Starts fault `p`; returns the members it hit and what undoes it.
+    async fn apply(&self, p: &Planned) -> anyhow::Result<(Vec<u64>, Heal)> {
+        let (leader, leader_ep) = self.leader().await.context("finding the leader")?;
+        let voters = leader.voters.clone();
+        let pick = |t: Target| match t {
+            Target::Leader => Some(leader.id),
+            Target::Member(k) | Target::OneWay(k) => schedule::nth(&voters, k),
+            Target::All | Target::Minority(_) => None,
+        };
+        let all: Vec<u64> = voters.iter().chain(&leader.learners).copied().collect();
+        match p.kind {
+            Kind::Kill => {
+                let id = pick(p.target).ok_or_else(|| anyhow!("no voter to kill"))?;
+                let m = self.manifest()?;
+                let e = m
+                    .member(id)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("node {id} is not in the manifest"))?;
+                let pid = e.pid;
+                tokio::task::block_in_place(|| process::kill(&e));
+                if let Some(pid) = pid {
+                    process::reap(pid);
+                }
+                if let Some(dir) = &self.dir {
+                    Manifest::set_pid(dir, id, None)?;
+                }
+                Ok((vec![id], Heal::Restart(id)))
+            }
+            Kind::Pause => {
+                let id = pick(p.target).ok_or_else(|| anyhow!("no voter to pause"))?;
+                let m = self.manifest()?;
+                let e = m
+                    .member(id)
+                    .ok_or_else(|| anyhow!("node {id} is not in the manifest"))?;
+                if !process::pause(e) {
+                    bail!("node {id} is not running");
+                }
+                Ok((vec![id], Heal::Resume(id)))
+            }
+            Kind::Partition => {
+                let (cut, from): (Vec<u64>, Vec<u64>) = match p.target {
+                    Target::Minority(k) => {
+                        let minority = schedule::minority(&voters, k);
+                        let rest = all.iter().copied().filter(|x| !minority.contains(x));
+                        (minority.clone(), rest.collect())
+                    }
+                    Target::OneWay(_) => {
+                        let id = pick(p.target).ok_or_else(|| anyhow!("no voter"))?;
+                        let f = Faults {
+                            drop_rate: 1.0,
+                            ..Faults::default()
+                        };
+                        self.set_faults(&leader, id, &f).await?;
+                        return Ok((vec![id], Heal::ClearFaults));
+                    }
+                    _ => {
+                        let id = leader.id;
+                        (vec![id], all.iter().copied().filter(|&x| x != id).collect())
+                    }
+                };
+                for &id in &cut {
+                    let f = Faults {
+                        partition: from.clone(),
+                        ..Faults::default()
+                    };
+                    self.set_faults(&leader, id, &f).await?;
+                }
+                Ok((cut, Heal::ClearFaults))
+            }
+            Kind::Loss | Kind::Delay => {
+                let f = Faults {
+                    drop_rate: p.drop_rate.unwrap_or(0.0),
+                    delay_ms: p.delay_ms.unwrap_or(0),
+                    ..Faults::default()
+                };
+                let on: Vec<u64> = match pick(p.target) {
+                    Some(id) if p.target != Target::All => vec![id],
+                    _ => all.clone(),
+                };
+                for &id in &on {
+                    self.set_faults(&leader, id, &f).await?;
+                }
+                Ok((on, Heal::ClearFaults))
+            }
+            Kind::Transfer => {
+                let others: Vec<u64> = voters.iter().copied().filter(|&v| v != leader.id).collect();
+                let Target::Member(k) = p.target else {
+                    bail!("a transfer names a member");
+                };
+                let to = schedule::nth(&others, k)
+                    .ok_or_else(|| anyhow!("no other voter to transfer to"))?;
+                let label = target::node_label(leader.id, &leader_ep);
+                let t = self
+                    .client(&leader_ep)
+                    .named(label)
+                    .transfer(Some(to))
+                    .await
+                    .with_context(|| format!("transferring leadership to node {to}"))?;
+                Ok((vec![t.from, t.to], Heal::Nothing))
+            }
+            Kind::Membership => self.churn(p, &voters).await,
+        }
+    }
+
+    /// A learner added (its process started with --join), caught up and promoted; then a
+    /// voter of before (the pick's) removed and its process stopped.
+    async fn churn(&self, p: &Planned, voters: &[u64]) -> anyhow::Result<(Vec<u64>, Heal)> {
+        let Target::Member(k) = p.target else {
+            bail!("a membership change names the member to remove");
+        };
+        let victim = schedule::nth(voters, k).ok_or_else(|| anyhow!("no voter to remove"))?;
+        let t = target::Target {
+            endpoints: self.shared.endpoints(),
+            manifest: Some(self.manifest()?),
+        };
+        let row = crate::cmd::member::add(&t, false, None, None, None)
+            .await
+            .context("adding a member")?;
+        self.refresh_endpoints();
+        let m = self.manifest()?;
+        let pid = m.member(victim).and_then(|e| e.pid);
+        let t = target::Target {
+            endpoints: m.endpoints(),
+            manifest: Some(m),
+        };
+        crate::cmd::member::remove(&t, victim)
+            .await
+            .with_context(|| format!("node {} was added; removing node {victim}", row.id))?;
+        if let Some(pid) = pid {
+            process::reap(pid);
+        }
+        self.refresh_endpoints();
+        Ok((vec![row.id, victim], Heal::Nothing))
+    }
+
+    async fn heal(&self, h: Heal) -> anyhow::Result<()> {
+        match h {
+            Heal::Nothing => Ok(()),
+            Heal::Resume(id) => {
+                if let Some(e) = self.manifest()?.member(id) {
+                    process::resume(e);
+                }
+                Ok(())
+            }
+            Heal::Restart(id) => self.restart(id).await,
+            Heal::ClearFaults => self.clear_faults(Duration::from_secs(5)).await,
+        }
+    }
+
+    /// Starts member `id` again (if it is not running) and waits until it answers.
+    async fn restart(&self, id: u64) -> anyhow::Result<()> {
+        let m = self.manifest()?;
+        let Some(e) = m.member(id).cloned() else {
+            return Ok(());
+        };
+        if process::alive(&e) {
+            return Ok(());
+        }
+        let child =
+            process::spawn(&self.exe, &m, &e).with_context(|| format!("starting node {id}"))?;
+        let pid = child.id();
+        drop(child);
+        if let Some(dir) = &self.dir {
+            Manifest::set_pid(dir, id, Some(pid))?;
+        }
+        let c = Client::with_dial(&e.api, Duration::from_secs(1), Duration::from_secs(1));
+        let start = Instant::now();
+        loop {
+            if c.status().await.is_ok() {
+                return Ok(());
+            }
+            if !process::is_member_process(pid, id, &e.data_dir) {
+                process::reap(pid);
+                bail!(
+                    "node {id} exited during its restart; its last log lines:\n{}",
+                    process::log_tail(&e, 8)
+                );
+            }
+            if start.elapsed() > RESTART_DEADLINE {
+                bail!(
+                    "node {id} did not answer within {} s of its restart",
+                    RESTART_DEADLINE.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `PUT /faults {}` on every member, until each took it or `within` ran out.
+    async fn clear_faults(&self, within: Duration) -> anyhow::Result<()> {
+        let start = Instant::now();
+        let mut left: Vec<String> = self.shared.endpoints();
+        if let Ok(m) = self.manifest() {
+            left = m.endpoints();
+        }
+        let none = Faults::default();
+        loop {
+            let mut failed = Vec::new();
+            for ep in left {
+                if let Err(e) = self.client(&ep).faults(Some(&none)).await {
+                    failed.push((ep, e.to_string()));
+                }
+            }
+            if failed.is_empty() {
+                return Ok(());
+            }
+            if start.elapsed() > within {
+                let why: Vec<String> = failed.into_iter().map(|(_, e)| e).collect();
+                bail!("faults not cleared: {}", why.join("; "));
+            }
+            left = failed.into_iter().map(|(e, _)| e).collect();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The end of the run: every paused member continued, every fault cleared, every dead
+    /// member started again.
+    pub async fn heal_all(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Ok(m) = self.manifest() {
+            for e in &m.members {
+                process::resume(e);
+            }
+            for e in &m.members {
+                if !process::alive(e)
+                    && let Err(err) = self.restart(e.id).await
+                {
+                    problems.push(format!("{err:#}"));
+                }
+            }
+        }
+        if let Err(e) = self.clear_faults(Duration::from_secs(20)).await {
+            problems.push(format!("{e:#}"));
+        }
+        problems
+    }
+}

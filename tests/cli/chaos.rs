@@ -1,0 +1,300 @@
+//! `raftctl chaos` (issue 10): a run of every fault against a cluster it boots passes and
+//! says what it did; bad flags are usage errors; a seed replays its schedule; a stale read
+//! planted in the history fails the run, and the report keeps the evidence.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::util::{Down, raftctl, rc};
+
+fn plan(seed: &str, duration: &str) -> Value {
+    let r = raftctl([
+        "-o",
+        "json",
+        "chaos",
+        "--plan",
+        "--seed",
+        seed,
+        "--duration",
+        duration,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()
+}
+
+/// The one long test: 20 s of every fault on 3 members it boots.
+#[test]
+fn chaos_twenty_seconds_of_every_fault_pass() {
+    let r = raftctl([
+        "-o",
+        "json",
+        "chaos",
+        "--duration",
+        "20s",
+        "--seed",
+        "7",
+        "--faults",
+        "all",
+    ]);
+    assert_eq!(r.code, 0, "stdout {}\nstderr {}", r.stdout, r.stderr);
+    let j = r.json();
+    assert_eq!(j["seed"], 7);
+    assert_eq!(j["duration_s"], 20.0);
+    assert!(j["ops"].as_u64().unwrap() > 100, "{j}");
+    assert!(j["ops_per_sec"].as_f64().unwrap() >= j["min_rate"].as_f64().unwrap());
+    for kind in ["put", "get", "delete"] {
+        assert!(j["ops_by_kind"][kind]["ok"].as_u64().unwrap() > 0, "{j}");
+    }
+    let faults = j["faults"].as_object().unwrap();
+    assert!(faults.len() >= 4, "faults of several kinds: {faults:?}");
+    assert_eq!(j["linearizable"], true, "{}", j["anomalies"]);
+    assert_eq!(j["outcome"], "linearizable");
+    assert_eq!(j["anomalies"], serde_json::json!([]));
+    assert_eq!(j["lost"], serde_json::json!([]));
+    assert_eq!(j["wal_ok"], true, "{}", j["wal"]);
+    assert_eq!(j["logs_agree"], true);
+    assert_eq!(j["kv_ok"], true, "{}", j["problems"]);
+    assert_eq!(j["final_write"], true);
+    assert_eq!(j["ok"], true);
+    assert_eq!(j["problems"], serde_json::json!([]));
+    // The members' contents: one hash at one index.
+    let kv = j["kv"].as_array().unwrap();
+    assert_eq!(kv.len(), 3, "{kv:?}");
+    assert!(kv.iter().all(|k| k["hash"] == kv[0]["hash"]));
+    // The schedule it ran is the one the seed gives, and every fault was carried out or says why.
+    assert_eq!(j["schedule"], plan("7", "20s")["schedule"]);
+    let events = j["events"].as_array().unwrap();
+    assert_eq!(events.len(), j["schedule"].as_array().unwrap().len());
+    for e in events {
+        assert!(e["end_ms"].as_u64().unwrap() >= e["start_ms"].as_u64().unwrap());
+        assert!(
+            e["ok"] == true || !e["note"].as_str().unwrap().is_empty(),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn chaos_bad_flags_are_usage_errors() {
+    for (args, says) in [
+        (&["--nodes", "2"][..], "--nodes"),
+        (&["--faults", "kill,bogus"], "bogus"),
+        (&["--faults", "none,kill"], "--faults none"),
+        (&["--duration", "0s"], "--duration 0s"),
+        (&["--clients", "0"], "--clients"),
+        (&["--min-rate", "-1"], "--min-rate"),
+    ] {
+        let mut all = vec!["chaos"];
+        all.extend_from_slice(args);
+        let r = raftctl(&all);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}");
+    }
+    let r = raftctl(["-o", "json", "chaos", "--duration", "0s"]);
+    assert_eq!(r.code, 2);
+    let e: Value = serde_json::from_str(&r.stderr).unwrap();
+    assert_eq!(e["exit"], 2);
+}
+
+#[test]
+fn chaos_seed_replays_its_schedule() {
+    let a = plan("42", "60s");
+    assert_eq!(a, plan("42", "60s"));
+    let s = a["schedule"].as_array().unwrap();
+    assert!(s.len() > 10, "{a}");
+    for item in s {
+        for f in ["at_ms", "kind", "target", "hold_ms"] {
+            assert!(!item[f].is_null(), "{item}");
+        }
+    }
+    assert_ne!(a["schedule"], plan("43", "60s")["schedule"]);
+    // Only the kinds asked for.
+    let r = raftctl([
+        "-o",
+        "json",
+        "chaos",
+        "--plan",
+        "--seed",
+        "42",
+        "--faults",
+        "loss,delay",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let kinds: Vec<Value> = r.json()["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].clone())
+        .collect();
+    assert!(
+        kinds.iter().all(|k| k == "loss" || k == "delay"),
+        "{kinds:?}"
+    );
+}
+
+/// The checker side can fail: a stale read added to the history fails the run (exit 1), the
+/// anomaly is in the JSON with its minimal sub-history, and `--report` keeps the evidence.
+#[test]
+fn chaos_a_planted_stale_read_fails_the_run_and_keeps_the_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("report");
+    let r = raftctl([
+        "-o",
+        "json",
+        "chaos",
+        "--duration",
+        "2s",
+        "--faults",
+        "none",
+        "--plant-stale-read",
+        "--report",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "stdout {}\nstderr {}", r.stdout, r.stderr);
+    let j = r.json();
+    assert_eq!(j["linearizable"], false);
+    assert_eq!(j["ok"], false);
+    let a = &j["anomalies"][0];
+    assert_eq!(a["kind"], "stale-read", "{j}");
+    assert_eq!(a["minimal"], true);
+    // A few ops that fail on their own, ending (by call time) with the planted read: the
+    // puts of the value it read and of one written after it, and what else keeps it minimal.
+    let sub = a["sub_history"].as_array().unwrap();
+    assert!((3..=5).contains(&sub.len()), "{a}");
+    let planted_op = sub.last().unwrap();
+    assert_eq!(planted_op["endpoint"], "(planted)", "{a}");
+    // Only the planted read is wrong: the run's own history and the members are fine.
+    assert_eq!(j["anomalies"].as_array().unwrap().len(), 1);
+    assert_eq!(j["lost"], serde_json::json!([]));
+    assert_eq!(j["wal_ok"], true);
+    assert_eq!(j["kv_ok"], true);
+    for f in [
+        "report.json",
+        "history.json",
+        "timeline.html",
+        "cluster/cluster.json",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let history: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("history.json")).unwrap()).unwrap();
+    let planted = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["endpoint"] == "(planted)")
+        .unwrap();
+    assert_eq!(planted["history_index"], planted_op["index"]);
+    let html = std::fs::read_to_string(dir.join("timeline.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"));
+    assert!(
+        html.contains("stroke=\"#e00\""),
+        "the anomaly's ops are outlined"
+    );
+    let cluster = dir.join("cluster");
+    for id in 1..=3 {
+        assert!(cluster.join(format!("n{id}/member/wal")).is_dir());
+        assert!(cluster.join(format!("n{id}.log")).is_file());
+    }
+    // Nothing it started is left running.
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(cluster.join("cluster.json")).unwrap()).unwrap();
+    for node in m["members"].as_array().unwrap() {
+        if let Some(pid) = node["pid"].as_u64() {
+            assert!(
+                !running(pid),
+                "member {} (pid {pid}) outlived chaos",
+                node["id"]
+            );
+        }
+    }
+    // A second run into the same report dir is refused, changing nothing.
+    let r = raftctl([
+        "chaos",
+        "--duration",
+        "1s",
+        "--report",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("already holds"), "{}", r.stderr);
+}
+
+fn running(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+/// Against a running cluster (--endpoints): the process faults are skipped and say so; a
+/// cluster without --allow-faults is refused in one line.
+#[test]
+fn chaos_against_endpoints_skips_process_faults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let _down = Down(&dir);
+    let up = rc(&dir, &["-o", "json", "cluster", "up", "--nodes", "3"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let ep = up.json()["nodes"][0]["api"].as_str().unwrap().to_string();
+    let r = raftctl(["chaos", "--endpoints", &ep, "--duration", "2s"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--allow-faults"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let ep = down_and_up_with_faults(&dir);
+    let r = raftctl([
+        "-o",
+        "json",
+        "chaos",
+        "--endpoints",
+        &ep,
+        "--duration",
+        "5s",
+        "--seed",
+        "3",
+        "--faults",
+        "kill,partition,loss",
+    ]);
+    assert_eq!(r.code, 0, "stdout {}\nstderr {}", r.stdout, r.stderr);
+    let j = r.json();
+    assert_eq!(j["cluster"], "endpoints");
+    assert!(
+        j["skipped"][0].as_str().unwrap().starts_with("kill:"),
+        "{j}"
+    );
+    assert!(
+        j["schedule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["kind"] != "kill")
+    );
+    assert_eq!(j["wal_ok"], Value::Null);
+    assert_eq!(j["linearizable"], true);
+    assert_eq!(j["kv_ok"], true);
+}
+
+/// A new cluster in `dir` whose members take faults; the API address of its first member.
+fn down_and_up_with_faults(dir: &Path) -> String {
+    let r = rc(dir, &["cluster", "down", "--purge"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = rc(
+        dir,
+        &[
+            "-o",
+            "json",
+            "cluster",
+            "up",
+            "--nodes",
+            "3",
+            "--allow-faults",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()["nodes"][0]["api"].as_str().unwrap().to_string()
+}
