@@ -37,20 +37,7 @@ pub struct RepairReport {
 /// When records after a torn-looking one still check out, it cuts them (as etcd would) only
 /// with `force`.
 pub fn repair(layout: &Layout, dry_run: bool, force: bool) -> Result<RepairReport> {
-    let last = layout.segments.last().ok_or_else(|| WalError::NoSegments {
-        path: layout.wal_dir.clone().unwrap_or_default(),
-    })?;
-    let path = last.path.clone();
-    let file = last.display();
-    // etcd reads only files named <seq>-<index>.wal; anything else is not a segment to cut.
-    if layout.single_file && format::parse_segment_name(&last.name).is_none() {
-        return Err(WalError::NotASegment {
-            path,
-            reason: "the name is not <seq>-<index>.wal (etcd reads no other file); nothing \
-                     was changed"
-                .into(),
-        });
-    }
+    let path = last_segment(layout)?;
     // Hold etcd's lock while we look and cut, so no member appends meanwhile.
     let handle = OpenOptions::new()
         .read(true)
@@ -60,6 +47,42 @@ pub fn repair(layout: &Layout, dry_run: bool, force: bool) -> Result<RepairRepor
     if !lock::try_lock(&handle).at(&path)? {
         return Err(WalError::Locked { path });
     }
+    repair_locked(layout, &handle, dry_run, force)
+}
+
+/// The last segment, if it is one etcd would read.
+fn last_segment(layout: &Layout) -> Result<PathBuf> {
+    let last = layout.segments.last().ok_or_else(|| WalError::NoSegments {
+        path: layout.wal_dir.clone().unwrap_or_default(),
+    })?;
+    let path = last.path.clone();
+    // etcd reads only files named <seq>-<index>.wal; anything else is not a segment to cut.
+    if layout.single_file && format::parse_segment_name(&last.name).is_none() {
+        return Err(WalError::NotASegment {
+            path,
+            reason: "the name is not <seq>-<index>.wal (etcd reads no other file); nothing \
+                     was changed"
+                .into(),
+        });
+    }
+    Ok(path)
+}
+
+/// [`repair`] with the last segment open as `handle`, whose OFD lock the caller holds (the
+/// WAL writer keeps it for appending: one lock from the look to the last write, with no
+/// moment between in which another process could take it).
+pub fn repair_locked(
+    layout: &Layout,
+    handle: &File,
+    dry_run: bool,
+    force: bool,
+) -> Result<RepairReport> {
+    let path = last_segment(layout)?;
+    let file = layout
+        .segments
+        .last()
+        .map(|s| s.display())
+        .unwrap_or_default();
     let mut scanner = Scanner::new(
         layout.segments.clone(),
         ScanOptions {

@@ -269,8 +269,20 @@ impl WalWriter {
             path: dir.to_path_buf(),
         })?;
         debug_assert_eq!(seg_count, layout.segments.len());
+        // etcd's lock on the tail, taken before anything changes and held from the cut of a
+        // torn tail to the last append (a moment without it would let another process in).
+        let tail = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&last.path)
+            .at(&last.path)?;
+        if !lock::try_lock(&tail).at(&last.path)? {
+            return Err(WalError::Locked {
+                path: last.path.clone(),
+            });
+        }
         if let Some(at) = cut {
-            let report = super::repair::repair(&layout, false, true)?;
+            let report = super::repair::repair_locked(&layout, &tail, false, true)?;
             let copy = report.broken_copy.map(PathBuf::from).unwrap_or_default();
             // Like etcd, a member cuts on start even when records after the torn one check out
             // (they may be the rest of the write the crash interrupted); it says how many.
@@ -282,16 +294,6 @@ impl WalWriter {
                 records_after,
             });
             end = at;
-        }
-        let tail = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&last.path)
-            .at(&last.path)?;
-        if !lock::try_lock(&tail).at(&last.path)? {
-            return Err(WalError::Locked {
-                path: last.path.clone(),
-            });
         }
         // etcd's ZeroToEnd: whatever follows the last record reads as zeros again.
         let old_len = tail.metadata().at(&last.path)?.len();

@@ -182,7 +182,17 @@ fn etcd_reads_a_reopened_wal_after_a_torn_tail_was_cut() {
     let start = ((last + 8) / 512 + 1) * 512;
     b[start as usize..start as usize + 512].fill(0);
     std::fs::write(&tail, b).unwrap();
-    let (mut w, state) = WalWriter::open(&dir, opts).unwrap();
+    // The segment's OFD lock goes with the last descriptor of its open file: a process that
+    // another test forks meanwhile holds a copy until it execs, which on a loaded machine can
+    // take a while. Wait for the lock, not for luck.
+    let (mut w, state) =
+        crate::harness::wait_until(
+            "the closed WAL's lock to be free",
+            || match WalWriter::open(&dir, opts.clone()) {
+                Err(raftctl::wal::WalError::Locked { .. }) => None,
+                r => Some(r.unwrap()),
+            },
+        );
     assert_eq!(state.last_index, Some(9));
     assert!(state.repaired.is_some());
     w.save(
