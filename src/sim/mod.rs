@@ -742,7 +742,9 @@ impl Sim {
                     Some(_) => {}
                 }
             }
-            if !alive {
+            // A machine that died at an fsync is gone, whether or not the member noticed (a
+            // failed snapshot write is retried, not fatal).
+            if !alive || m.disk.is_off() {
                 let reason = core.stop_reason().unwrap_or("asked to").to_string();
                 stopped.push((*id, m.disk.is_off(), reason));
             }
