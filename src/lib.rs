@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod cmd;
 pub mod datadir;
 pub mod disk;
+pub mod failpoint;
 pub mod hash;
 pub mod kv;
 pub mod names;

@@ -269,6 +269,22 @@ impl Client {
         self.json(req).await
     }
 
+    /// Every failpoint and its action; with `set` (a name and an action), after arming or
+    /// disarming that one (`PUT /failpoints`, on a member started with --allow-faults).
+    pub async fn failpoints(
+        &self,
+        set: Option<(&str, &str)>,
+    ) -> Result<std::collections::BTreeMap<String, String>, ClientError> {
+        let url = self.url("/failpoints");
+        match set {
+            Some((name, action)) => {
+                let body = json!({ "name": name, "action": action });
+                self.json(self.http.put(&url).json(&body)).await
+            }
+            None => self.json(self.http.get(&url)).await,
+        }
+    }
+
     pub async fn faults(&self, set: Option<&Faults>) -> Result<Faults, ClientError> {
         let url = self.url("/faults");
         match set {

@@ -9,6 +9,7 @@
 //! | POST | /members | `{"changes":[{"kind":"add_voter"\|"add_learner"\|"remove","id":n,"peer","api"}]}` | the membership after it |
 //! | POST | /leader/transfer | `{"to":n\|null}` | `{"from","to"}` once it happened |
 //! | GET, PUT | /faults | `{"partition":[ids],"drop_rate":f,"delay_ms":n}` | the faults in force |
+//! | GET, PUT | /failpoints | `{"name":"raftctl::wal_save::after","action":"exit"\|"panic"\|"off"}` | `{name: action}` for every failpoint |
 //!
 //! Errors are `{"error":kind,…,"message"}` with a status that says whether to retry.
 

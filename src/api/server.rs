@@ -38,6 +38,7 @@ pub fn router(node: Node) -> Router {
         .route("/members", post(members))
         .route("/leader/transfer", post(transfer))
         .route("/faults", get(faults_get).put(faults_put))
+        .route("/failpoints", get(failpoints_get).put(failpoints_put))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             limit,
@@ -438,4 +439,26 @@ async fn faults_put(State(node): State<Node>, body: Bytes) -> Result<Response, A
         )
         .await?;
     Ok(axum::Json(f).into_response())
+}
+
+/// Every failpoint and its action (`off` unless armed).
+async fn failpoints_get() -> Response {
+    axum::Json(crate::failpoint::list()).into_response()
+}
+
+/// Arms or disarms one failpoint (`{"name": N, "action": "exit"|"panic"|"off"}`), on a member
+/// started with `--allow-faults` only (403 otherwise); a bad name, action or body is a 400
+/// naming it. The answer is every failpoint and its action.
+async fn failpoints_put(State(node): State<Node>, body: Bytes) -> Result<Response, ApiError> {
+    if !node.allow_faults() {
+        return Err(ApiError(NodeError::FaultsDisabled));
+    }
+    let (point, action) = crate::failpoint::parse(&body).map_err(|e| {
+        ApiError(NodeError::Invalid {
+            reason: format!("failpoints: {e}"),
+        })
+    })?;
+    tracing::warn!("failpoint {} now {}", point.name(), action.name());
+    crate::failpoint::set(point, action);
+    Ok(axum::Json(crate::failpoint::list()).into_response())
 }

@@ -20,6 +20,10 @@ pub enum FaultArg {
     Transfer,
     /// Add a learner (a new process), promote it, then remove a voter and stop it.
     Membership,
+    /// Arm a persistence point (a failpoint: before or after the WAL save, the snapshot
+    /// save or a snapshot's apply, after WAL segments are released, before the leader sends)
+    /// on a member, wait for it to die there, then start it again.
+    CrashPoint,
     /// Every kind above.
     All,
     /// No faults: the workload and the checks only.
@@ -41,7 +45,7 @@ pub struct ChaosArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub keys: u64,
     /// The faults to inject, comma-separated: kill, pause, partition, loss, delay, transfer,
-    /// membership, or all (none for a run without faults).
+    /// membership, crash-point, or all (none for a run without faults).
     #[arg(
         long,
         value_name = "LIST",

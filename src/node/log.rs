@@ -15,6 +15,7 @@ use thiserror::Error;
 
 use super::PlantedBug;
 use crate::disk::Disk;
+use crate::failpoint::{self, Point};
 use crate::kv::Kv;
 use crate::proto::convert::{self, ConvertError};
 use crate::proto::raftpb;
@@ -118,12 +119,14 @@ impl DurableLog {
         if self.planted_bug == Some(PlantedBug::ForgetVote) {
             h.vote = 0;
         }
+        failpoint::point(Point::WalSaveBefore);
         let must_sync = self.writer.append(&h, &ours)?;
         if must_sync && self.planted_bug == Some(PlantedBug::AckBeforeFsync) {
             self.owed_sync = true;
         } else if must_sync {
             self.writer.sync()?;
         }
+        failpoint::point(Point::WalSaveAfter);
         self.cache.append(entries);
         if let Some(hs) = hs {
             self.cache.set_hard_state(hs.clone());
@@ -151,6 +154,7 @@ impl DurableLog {
             },
             extra: Vec::new(),
         };
+        failpoint::point(Point::SnapshotApplyBefore);
         snap::write_with(&*self.disk, &self.snap_dir, &ours)?;
         self.writer.save_snapshot(&WalSnapshot {
             index: m.index,
@@ -158,6 +162,7 @@ impl DurableLog {
             conf_state: Some(ours.metadata.conf_state),
             extra: Vec::new(),
         })?;
+        failpoint::point(Point::SnapshotApplyAfter);
         self.cache.apply_snapshot(s.clone());
         Ok(())
     }
@@ -181,6 +186,7 @@ impl DurableLog {
             conf_state: Some(ours.metadata.conf_state.clone()),
             extra: Vec::new(),
         })?;
+        failpoint::point(Point::SnapshotSaveAfter);
         let mut s = eraftpb::Snapshot {
             data: ours.data.clone().unwrap_or_default().into(),
             ..Default::default()
@@ -195,6 +201,7 @@ impl DurableLog {
             );
         }
         self.writer.release_to(index)?;
+        failpoint::point(Point::WalReleaseAfter);
         purge_snaps(&self.snap_dir, KEEP_SNAPS);
         Ok(Recorded::Yes { compacted_to })
     }
@@ -214,6 +221,7 @@ pub(crate) fn write_snapshot(
     metadata: raftpb::SnapshotMetadata,
     dir: &Path,
 ) -> Result<raftpb::Snapshot, String> {
+    failpoint::point(Point::SnapshotSaveBefore);
     let ours = raftpb::Snapshot {
         data: Some(kv.snapshot_data()),
         metadata,

@@ -397,6 +397,7 @@ impl RaftLoop {
         }
         // 2. The leader's messages go before its own fsync (Raft paper §10.2.1).
         if !rd.messages().is_empty() {
+            crate::failpoint::point(crate::failpoint::Point::LeaderSendBefore);
             self.transport.send(rd.take_messages());
         }
         // 3. A snapshot from the leader: the .snap, its WAL record, the state machine.

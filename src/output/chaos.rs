@@ -19,6 +19,9 @@ pub struct ScheduleItem {
     pub drop_rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// The failpoint a crash-point fault arms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<String>,
 }
 
 /// A fault as it happened.
@@ -34,6 +37,12 @@ pub struct FaultEvent {
     /// False when it could not be carried out as planned (`note` says why).
     pub ok: bool,
     pub note: String,
+    /// The failpoint a crash-point fault armed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<String>,
+    /// Whether the member died there (a point not reached in time is disarmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crashed: Option<bool>,
 }
 
 /// Requests of one kind by what became of them.
@@ -120,6 +129,8 @@ pub struct ChaosReport {
     pub ops_by_kind: BTreeMap<String, Fates>,
     /// Faults carried out, by kind.
     pub faults: BTreeMap<String, u64>,
+    /// Crash-point faults by failpoint: members that died there.
+    pub crash_points: BTreeMap<String, u64>,
     pub schedule: Vec<ScheduleItem>,
     pub events: Vec<FaultEvent>,
     /// What this run did not do, and why.
@@ -188,6 +199,14 @@ impl Tabular for ChaosReport {
                 faults.join(", ")
             },
         ));
+        if !self.crash_points.is_empty() {
+            let points: Vec<String> = self
+                .crash_points
+                .iter()
+                .map(|(p, n)| format!("{p} {n}"))
+                .collect();
+            rows.push(("crashed at", points.join(", ")));
+        }
         for s in &self.skipped {
             rows.push(("skipped", s.clone()));
         }

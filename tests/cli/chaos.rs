@@ -62,6 +62,27 @@ fn chaos_twenty_seconds_of_every_fault_pass() {
     let kv = j["kv"].as_array().unwrap();
     assert_eq!(kv.len(), 3, "{kv:?}");
     assert!(kv.iter().all(|k| k["hash"] == kv[0]["hash"]));
+    // Seed 7 crashes a member at a persistence point: the event names the point and
+    // whether the member died there.
+    assert!(faults["crash-point"].as_u64().unwrap() >= 1, "{faults:?}");
+    let crash = j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "crash-point")
+        .unwrap();
+    assert!(
+        crash["point"].as_str().unwrap().starts_with("raftctl::"),
+        "{crash}"
+    );
+    assert!(crash["crashed"].is_boolean(), "{crash}");
+    if crash["crashed"] == true {
+        assert_eq!(
+            j["crash_points"][crash["point"].as_str().unwrap()],
+            1,
+            "{j}"
+        );
+    }
     // The schedule it ran is the one the seed gives, and every fault was carried out or says why.
     assert_eq!(j["schedule"], plan("7", "20s")["schedule"]);
     let events = j["events"].as_array().unwrap();

@@ -173,7 +173,7 @@ fn fault_values_out_of_bounds_are_refused() {
     c.stop_and_check();
 }
 
-fn put_json(addr: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) fn put_json(addr: &str, path: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     write!(
         s,

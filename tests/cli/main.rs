@@ -14,6 +14,7 @@ mod damage;
 mod doors;
 mod etcd_fixtures;
 mod everyday;
+mod failpoints;
 mod generated;
 mod harness;
 mod membership;

@@ -69,6 +69,8 @@ impl Members {
             end_ms: None,
             ok: true,
             note: String::new(),
+            point: p.point.map(String::from),
+            crashed: None,
         });
         ev.len() - 1
     }
@@ -124,7 +126,8 @@ impl Members {
                 break;
             }
             let i = self.begin(p);
-            let heal = match self.apply(p).await {
+            let started = self.shared.clock.ms();
+            let heal = match self.apply(p, i).await {
                 Ok((nodes, heal)) => {
                     self.update(i, |e| e.nodes = nodes);
                     heal
@@ -137,8 +140,17 @@ impl Members {
                     Heal::ClearFaults
                 }
             };
-            if p.hold_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(p.hold_ms)).await;
+            // A crash point's hold counts from the arming: the wait for the member to die
+            // there is part of it.
+            let hold = match p.kind {
+                Kind::CrashPoint => {
+                    let spent = self.shared.clock.ms().saturating_sub(started);
+                    p.hold_ms.saturating_sub(spent).max(500)
+                }
+                _ => p.hold_ms,
+            };
+            if hold > 0 {
+                tokio::time::sleep(Duration::from_millis(hold)).await;
             }
             if let Err(err) = self.heal(heal).await {
                 self.update(i, |e| {
@@ -152,7 +164,7 @@ impl Members {
     }
 
     /// Starts fault `p`; returns the members it hit and what undoes it.
-    async fn apply(&self, p: &Planned) -> anyhow::Result<(Vec<u64>, Heal)> {
+    async fn apply(&self, p: &Planned, event: usize) -> anyhow::Result<(Vec<u64>, Heal)> {
         let (leader, leader_ep) = self.leader().await.context("finding the leader")?;
         let voters = leader.voters.clone();
         let pick = |t: Target| match t {
@@ -252,6 +264,123 @@ impl Members {
                 Ok((vec![t.from, t.to], Heal::Nothing))
             }
             Kind::Membership => self.churn(p, &voters).await,
+            Kind::CrashPoint => {
+                let point = p
+                    .point
+                    .ok_or_else(|| anyhow!("a crash point names its failpoint"))?;
+                let snapshot_apply = point.starts_with("raftctl::snapshot_apply::");
+                let id = match p.target {
+                    // A snapshot from the leader reaches a follower only.
+                    Target::Member(k) if snapshot_apply => {
+                        let others: Vec<u64> =
+                            voters.iter().copied().filter(|&v| v != leader.id).collect();
+                        schedule::nth(&others, k)
+                    }
+                    t => pick(t),
+                }
+                .ok_or_else(|| anyhow!("no voter to crash"))?;
+                self.crash_point(p, event, &leader, id, point, snapshot_apply)
+                    .await
+            }
+        }
+    }
+
+    /// Arms `point` on member `id` (`exit`) and waits, within most of the fault's hold, for
+    /// its process to die there; for a snapshot apply, the member is cut off first until the
+    /// leader has compacted past its log, so that healing makes the leader send a snapshot.
+    /// A point not reached in time is disarmed again (and the event says so).
+    async fn crash_point(
+        &self,
+        p: &Planned,
+        event: usize,
+        leader: &NodeStatus,
+        id: u64,
+        point: &str,
+        snapshot_apply: bool,
+    ) -> anyhow::Result<(Vec<u64>, Heal)> {
+        let m = self.manifest()?;
+        let e = m
+            .member(id)
+            .cloned()
+            .ok_or_else(|| anyhow!("node {id} is not in the manifest"))?;
+        let api = self
+            .api_of(leader, id)
+            .ok_or_else(|| anyhow!("no API address known for node {id}"))?;
+        let c = self.client(&api);
+        let deadline = Instant::now() + Duration::from_millis(p.hold_ms.saturating_sub(1500));
+        let mut cut = false;
+        if snapshot_apply {
+            let others: Vec<u64> = leader
+                .voters
+                .iter()
+                .chain(&leader.learners)
+                .copied()
+                .filter(|&x| x != id)
+                .collect();
+            let f = Faults {
+                partition: others,
+                ..Faults::default()
+            };
+            self.set_faults(leader, id, &f).await?;
+            cut = true;
+        }
+        c.failpoints(Some((point, "exit")))
+            .await
+            .with_context(|| format!("arming {point} on node {id}"))?;
+        loop {
+            if !process::alive(&e) {
+                break;
+            }
+            if cut && self.compacted_past(id).await {
+                // The leader must send a snapshot now: let it through.
+                self.set_faults(leader, id, &Faults::default()).await?;
+                cut = false;
+            }
+            if Instant::now() > deadline {
+                if cut {
+                    self.set_faults(leader, id, &Faults::default()).await?;
+                }
+                c.failpoints(Some((point, "off")))
+                    .await
+                    .with_context(|| format!("disarming {point} on node {id}"))?;
+                self.update(event, |ev| {
+                    ev.crashed = Some(false);
+                    ev.note = format!("{point} not reached in time: disarmed");
+                });
+                return Ok((vec![id], Heal::Nothing));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Some(pid) = e.pid {
+            process::reap(pid);
+        }
+        if let Some(dir) = &self.dir {
+            Manifest::set_pid(dir, id, None)?;
+        }
+        let said = process::log_tail(&e, 20).contains(&format!("failpoint {point}: exit"));
+        self.update(event, |ev| {
+            ev.crashed = Some(said);
+            ev.note = if said {
+                format!("node {id} died at {point}")
+            } else {
+                format!("node {id} died, but its log does not name {point}")
+            };
+        });
+        Ok((vec![id], Heal::Restart(id)))
+    }
+
+    /// Whether the leader's log now starts past member `id`'s last entry (only a snapshot can
+    /// bring it up to date).
+    async fn compacted_past(&self, id: u64) -> bool {
+        let Ok((leader, _)) = self.leader().await else {
+            return false;
+        };
+        let Some(api) = self.api_of(&leader, id) else {
+            return false;
+        };
+        match self.client(&api).status().await {
+            Ok(s) => leader.first_index > s.last_index + 1,
+            Err(_) => false,
         }
     }
 

@@ -4,10 +4,11 @@
 //! every member's WAL verifying and the logs agreeing, the members' contents the same at
 //! one applied index, and enough successful operations to mean something.
 //!
-//! Not here yet: crashes at persistence points (failpoints in the node's Ready loop, before
-//! and after the WAL save and the snapshot save, which is src/node/raft_loop.rs), a crash
-//! that also drops unsynced writes (SIGKILL keeps the page cache; the simulation's disk
-//! covers that), and network faults made by the kernel in namespaces.
+//! Crash points arm a failpoint (`crate::failpoint`) on a member and wait for it to die there.
+//!
+//! Not here yet: a crash that also drops unsynced writes (SIGKILL and `_exit` keep the page
+//! cache; the simulation's disk covers that), and network faults made by the kernel in
+//! namespaces.
 
 mod faults;
 mod schedule;
@@ -84,6 +85,7 @@ fn settings(a: &ChaosArgs) -> Result<Settings, UsageError> {
             FaultArg::Delay => kinds.push(Kind::Delay),
             FaultArg::Transfer => kinds.push(Kind::Transfer),
             FaultArg::Membership => kinds.push(Kind::Membership),
+            FaultArg::CrashPoint => kinds.push(Kind::CrashPoint),
         }
     }
     kinds.sort();
@@ -845,8 +847,12 @@ fn judge(
         ));
     }
     let mut faults: BTreeMap<String, u64> = BTreeMap::new();
+    let mut crash_points: BTreeMap<String, u64> = BTreeMap::new();
     for e in ran.events.iter().filter(|e| e.ok) {
         *faults.entry(e.kind.clone()).or_default() += 1;
+        if let (Some(p), Some(true)) = (&e.point, e.crashed) {
+            *crash_points.entry(p.clone()).or_default() += 1;
+        }
     }
     let wal_ok = wal.as_ref().map(|w| w.iter().all(|x| x.ok));
     if wal_ok == Some(false) {
@@ -882,6 +888,7 @@ fn judge(
         min_rate: s.min_rate,
         ops_by_kind,
         faults,
+        crash_points,
         schedule: ran.schedule,
         events: ran.events,
         skipped: ran.skipped,

@@ -20,10 +20,13 @@ pub enum Kind {
     Delay,
     Transfer,
     Membership,
+    /// A member armed at a persistence point (`crate::failpoint`) dies there.
+    #[serde(rename = "crash-point")]
+    CrashPoint,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Kill,
         Kind::Pause,
         Kind::Partition,
@@ -31,6 +34,7 @@ impl Kind {
         Kind::Delay,
         Kind::Transfer,
         Kind::Membership,
+        Kind::CrashPoint,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,12 +46,16 @@ impl Kind {
             Kind::Delay => "delay",
             Kind::Transfer => "transfer",
             Kind::Membership => "membership",
+            Kind::CrashPoint => "crash-point",
         }
     }
 
     /// Whether it needs the members' processes (a cluster this command started).
     pub fn needs_processes(self) -> bool {
-        matches!(self, Kind::Kill | Kind::Pause | Kind::Membership)
+        matches!(
+            self,
+            Kind::Kill | Kind::Pause | Kind::Membership | Kind::CrashPoint
+        )
     }
 }
 
@@ -101,6 +109,9 @@ pub struct Planned {
     /// Milliseconds added to each batch (delay).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
+    /// The failpoint a crash-point fault arms (`raftctl::wal_save::after`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<&'static str>,
 }
 
 impl Planned {
@@ -113,6 +124,7 @@ impl Planned {
             hold_ms: self.hold_ms,
             drop_rate: self.drop_rate,
             delay_ms: self.delay_ms,
+            point: self.point.map(String::from),
         }
     }
 }
@@ -169,6 +181,18 @@ pub fn plan(seed: u64, duration_ms: u64, kinds: &[Kind]) -> Vec<Planned> {
                 (t, rng.random_range(1500..=4000))
             }
             Kind::Transfer | Kind::Membership => (Target::Member(pick), 0),
+            // The hold is how long the member has to reach the point (a snapshot from the
+            // leader needs it cut off first), then to stay down before it is started again.
+            Kind::CrashPoint => (Target::Member(pick), rng.random_range(3500..=6000)),
+        };
+        let point = (kind == Kind::CrashPoint).then(|| {
+            let points = crate::failpoint::Point::ALL;
+            points[rng.random_range(0..points.len())].name()
+        });
+        // Only the leader sends before its own fsync.
+        let target = match point {
+            Some(p) if p == crate::failpoint::Point::LeaderSendBefore.name() => Target::Leader,
+            _ => target,
         };
         let drop_rate =
             (kind == Kind::Loss).then(|| f64::from(rng.random_range(10..=40u32)) / 100.0);
@@ -185,6 +209,7 @@ pub fn plan(seed: u64, duration_ms: u64, kinds: &[Kind]) -> Vec<Planned> {
             hold_ms,
             drop_rate,
             delay_ms,
+            point,
         });
         at += room + rng.random_range(300..=1200);
     }
@@ -254,6 +279,12 @@ mod tests {
                 .all(|p| p.drop_rate.is_some() == (p.kind == Kind::Loss))
         );
         assert!(plan(3, 60_000, &[]).is_empty());
+        let s = plan(3, 120_000, &[Kind::CrashPoint]);
+        assert!(s.iter().all(|p| p.point.is_some()), "{s:?}");
+        let mut points: Vec<&str> = s.iter().filter_map(|p| p.point).collect();
+        points.sort();
+        points.dedup();
+        assert!(points.len() >= 4, "several points: {points:?}");
         // Too short for any fault.
         assert!(plan(3, 1_000, &Kind::ALL).is_empty());
     }
