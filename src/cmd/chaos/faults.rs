@@ -317,6 +317,15 @@ impl Members {
                 .copied()
                 .filter(|&x| x != id)
                 .collect();
+            // The member refuses a partition naming peers it does not know yet (one that has
+            // just joined): wait until its own view holds them, or skip the fault.
+            if !self.knows_peers(&c, &others, deadline).await {
+                self.update(event, |ev| {
+                    ev.crashed = Some(false);
+                    ev.note = format!("node {id} has not learned its peers yet: skipped");
+                });
+                return Ok((vec![id], Heal::Nothing));
+            }
             let f = Faults {
                 partition: others,
                 ..Faults::default()
@@ -367,6 +376,21 @@ impl Members {
             };
         });
         Ok((vec![id], Heal::Restart(id)))
+    }
+
+    /// Whether the member behind `c` lists every one of `peers` as a member, by `deadline`.
+    async fn knows_peers(&self, c: &Client, peers: &[u64], deadline: Instant) -> bool {
+        loop {
+            if let Ok(st) = c.status().await
+                && peers.iter().all(|p| st.members.iter().any(|m| m.id == *p))
+            {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Whether the leader's log now starts past member `id`'s last entry (only a snapshot can
