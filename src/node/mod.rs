@@ -95,6 +95,24 @@ pub enum PlantedBug {
     SkipSnapshotInstall,
 }
 
+/// Why a member could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Boot(#[from] boot::BootError),
+    #[error("member id 0 is not allowed")]
+    ZeroId,
+    #[error("the snapshot at index {index} does not decode: {source}")]
+    Snapshot {
+        index: u64,
+        source: crate::kv::KvError,
+    },
+    #[error("raft: {0}")]
+    Raft(#[from] raft::Error),
+    #[error("starting the raft thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
 /// etcd's default --max-request-bytes: 1.5 MiB.
 pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 1536 * 1024;
 
@@ -232,7 +250,7 @@ impl Node {
     pub fn start(
         cfg: NodeConfig,
         rt: tokio::runtime::Handle,
-    ) -> Result<(Node, std::thread::JoinHandle<Option<String>>), String> {
+    ) -> Result<(Node, std::thread::JoinHandle<Option<String>>), StartError> {
         let (tx, rx): (SyncSender<Msg>, Receiver<Msg>) = sync_channel(INBOX);
         let deliver_tx = tx.clone();
         let deliver = Arc::new(move |m: Inbound| {
@@ -244,7 +262,7 @@ impl Node {
                 let _ = deliver_tx.try_send(Msg::Inbound(m));
             }
         });
-        let boot = boot::open(&cfg).map_err(|e| e.to_string())?;
+        let boot = boot::open(&cfg)?;
         let max_request_bytes = cfg.max_request_bytes;
         let allow_faults = cfg.allow_faults;
         // A snapshot from the leader is spooled beside the member's own (etcd's
@@ -268,12 +286,10 @@ impl Node {
         );
         let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
         let net: Box<dyn crate::transport::Network> = Box::new(transport.clone());
-        let mut l = raft_loop::RaftLoop::new(cfg, boot, net, status_tx, tx.clone())
-            .map_err(|e| e.to_string())?;
+        let mut l = raft_loop::RaftLoop::new(cfg, boot, net, status_tx, tx.clone())?;
         let handle = std::thread::Builder::new()
             .name("raft".into())
-            .spawn(move || l.run(rx))
-            .map_err(|e| e.to_string())?;
+            .spawn(move || l.run(rx))?;
         Ok((
             Node {
                 inbox: tx,

@@ -19,6 +19,7 @@ use raft::eraftpb::{self, ConfChangeType, ConfChangeV2, EntryType};
 use raft::{Config, ProgressState, RawNode, StateRole};
 use tokio::sync::watch;
 
+use super::StartError;
 use super::boot::{Boot, MemberContext};
 use super::log::{self as durable, DurableLog, Recorded};
 use super::pending::{ConfOutcome, Pending, Read, Waiter};
@@ -127,9 +128,9 @@ impl RaftLoop {
         transport: Box<dyn Network>,
         status_tx: watch::Sender<Arc<NodeStatus>>,
         self_tx: std::sync::mpsc::SyncSender<Msg>,
-    ) -> Result<RaftLoop, String> {
+    ) -> Result<RaftLoop, StartError> {
         if cfg.id == 0 {
-            return Err("member id 0 is not allowed".into());
+            return Err(StartError::ZeroId);
         }
         let Boot { rec, fresh } = boot;
         let snap_index = rec
@@ -141,8 +142,10 @@ impl RaftLoop {
         let mut conf_state = eraftpb::ConfState::default();
         if let Some(s) = &rec.snapshot {
             if !s.data.is_empty() {
-                kv = Kv::from_snapshot_data(&s.data)
-                    .map_err(|e| format!("snapshot {snap_index}: {e}"))?;
+                kv = Kv::from_snapshot_data(&s.data).map_err(|source| StartError::Snapshot {
+                    index: snap_index,
+                    source,
+                })?;
             }
             conf_state = s.get_metadata().get_conf_state().clone();
         }
@@ -162,11 +165,8 @@ impl RaftLoop {
             max_election_tick: cfg.determinism.election_ticks.map_or(0, |t| t.1),
             ..Default::default()
         };
-        raft_cfg
-            .validate()
-            .map_err(|e| format!("raft config: {e}"))?;
-        let raw = RawNode::new(&raft_cfg, cache.clone(), &slog_logger())
-            .map_err(|e| format!("raft: {e}"))?;
+        raft_cfg.validate()?;
+        let raw = RawNode::new(&raft_cfg, cache.clone(), &slog_logger())?;
         for (id, addr) in &cfg.initial_cluster {
             transport.set_peer(*id, addr);
         }

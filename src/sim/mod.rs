@@ -1132,7 +1132,8 @@ fn boot(
         from: cfg.id,
         wire: wire.clone(),
     };
-    let core = RaftLoop::new(cfg.clone(), boot, Box::new(link), status_tx, self_tx)?;
+    let core = RaftLoop::new(cfg.clone(), boot, Box::new(link), status_tx, self_tx)
+        .map_err(|e| e.to_string())?;
     Ok((core, status_rx))
 }
 
