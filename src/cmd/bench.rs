@@ -215,7 +215,8 @@ async fn load(endpoints: &[String], s: &Settings) -> anyhow::Result<BenchReport>
     } else {
         DEFAULT_COUNT
     });
-    let bar = progress(match s.duration {
+    // Its length is requests with --count and milliseconds with --duration: it fills either way.
+    let bar = crate::output::progress_bar(match s.duration {
         Some(d) => d.as_millis() as u64,
         None => count,
     });
@@ -344,22 +345,6 @@ fn bar_message(
         m.push_str(&format!(" · {bad} errors"));
     }
     m
-}
-
-/// A progress bar on a terminal (nothing otherwise), as wide as the terminal: its length is
-/// requests with --count and milliseconds with --duration, so it fills either way.
-fn progress(len: u64) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let b = indicatif::ProgressBar::new(len);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("█░"),
-    );
-    Some(b)
 }
 
 #[cfg(test)]

@@ -82,6 +82,22 @@ impl Fit {
     }
 }
 
+/// A progress bar of `len` steps on a terminal's stderr (nothing otherwise), as wide as the
+/// terminal (`bench`, `chaos`).
+pub fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let b = indicatif::ProgressBar::new(len);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("█░"),
+    );
+    Some(b)
+}
+
 /// The width table output should fit: the terminal's when stdout is one (TIOCGWINSZ),
 /// otherwise `$COLUMNS` when it is set, otherwise none.
 pub fn width() -> Option<usize> {

@@ -336,7 +336,7 @@ async fn drive(
         let (m, plan) = (members.clone(), plan.to_vec());
         tokio::spawn(async move { m.run(&plan, duration_ms).await })
     };
-    let bar = progress(duration_ms);
+    let bar = crate::output::progress_bar(duration_ms);
     let started = Instant::now();
     while started.elapsed() < s.duration {
         tokio::time::sleep(
@@ -910,21 +910,6 @@ fn judge(
         report_dir: None,
     };
     (report, ran.records)
-}
-
-/// A progress bar on a terminal (nothing otherwise), over the workload's milliseconds.
-fn progress(len: u64) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let b = indicatif::ProgressBar::new(len);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("█░"),
-    );
-    Some(b)
 }
 
 /// `--report DIR`: report.json, history.json (every request, with its place in the history
