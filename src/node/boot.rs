@@ -54,11 +54,7 @@ impl Boot {
 pub fn open(cfg: &NodeConfig) -> Result<Boot, BootError> {
     let opts = WriterOptions {
         segment_size: cfg.segment_size,
-        disk: cfg
-            .determinism
-            .disk
-            .clone()
-            .unwrap_or_else(crate::disk::real),
+        disk: cfg.disk(),
     };
     if exists(&cfg.data_dir) {
         let rec = recover(&cfg.data_dir, opts)?;

@@ -122,6 +122,14 @@ pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 1536 * 1024;
 pub const MAX_REQUEST_BYTES_CEILING: u64 = crate::transport::frame::MAX_FRAME as u64 - (1 << 20);
 
 impl NodeConfig {
+    /// The disk under this member's WAL and .snap dir: the simulation's, or the real one.
+    pub fn disk(&self) -> std::sync::Arc<dyn crate::disk::Disk> {
+        self.determinism
+            .disk
+            .clone()
+            .unwrap_or_else(crate::disk::real)
+    }
+
     /// The id etcd-style clusters are known by: a hash of the initial members.
     pub fn derive_cluster_id(members: &[(u64, String)]) -> u64 {
         let mut sorted = members.to_vec();

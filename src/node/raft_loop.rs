@@ -182,10 +182,7 @@ impl RaftLoop {
                 cache,
                 rec.writer,
                 super::boot::snap_dir(&cfg.data_dir),
-                cfg.determinism
-                    .disk
-                    .clone()
-                    .unwrap_or_else(crate::disk::real),
+                cfg.disk(),
                 cfg.catch_up_entries,
                 cfg.determinism.planted_bug,
             ),

@@ -216,11 +216,7 @@ impl Sim {
             Some(cluster_id),
             &mut self.rng,
         );
-        let crash_at_sync = if self.healed {
-            0.0
-        } else {
-            self.opts.crash_at_sync
-        };
+        let crash_at_sync = self.crash_at_sync();
         let m = Member::start(cfg, crash_at_sync, &self.wire, &mut self.rng)
             .map_err(|e| format!("member {id} did not start: {e}"))?;
         self.members.insert(id, m);

@@ -364,6 +364,15 @@ impl Sim {
         Ok(())
     }
 
+    /// The chance of a crash at an fsync for a member starting now: none once healed.
+    fn crash_at_sync(&self) -> f64 {
+        if self.healed {
+            0.0
+        } else {
+            self.opts.crash_at_sync
+        }
+    }
+
     /// Restarts the members whose downtime is over.
     fn restart_due(&mut self) -> Result<(), String> {
         let due: Vec<u64> = self
@@ -464,11 +473,7 @@ impl Sim {
 
     fn restart(&mut self, id: u64) -> Result<(), String> {
         let wire = self.wire.clone();
-        let crash_at_sync = if self.healed {
-            0.0
-        } else {
-            self.opts.crash_at_sync
-        };
+        let crash_at_sync = self.crash_at_sync();
         // A new run numbers its proposals afresh, as a real member's start does (at random):
         // reusing the last run's numbers would answer a new write with an old entry.
         let proposal_seed = self.rng.random();
