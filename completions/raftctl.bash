@@ -356,7 +356,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,6 +394,18 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -402,7 +414,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -448,6 +460,18 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
@@ -472,7 +496,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__chaos)
-            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -523,6 +547,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -842,7 +878,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__status)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -861,6 +897,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -922,7 +970,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__up)
-            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --cluster-dir --write-out --output --help --version"
+            opts="-w -o -h -V --nodes --base-port --foreground --snapshot-count --allow-faults --tls --cluster-dir --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,7 +1046,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,6 +1065,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1074,7 +1134,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__health)
-            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1093,6 +1153,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1176,7 +1248,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__status)
-            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1195,6 +1267,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1222,7 +1306,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1245,6 +1329,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1904,7 +2000,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader__subcmd__transfer)
-            opts="-w -o -h -V --to --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --to --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1927,6 +2023,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2018,7 +2126,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__add)
-            opts="-w -o -h -V --learner --id --peer --api --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --learner --id --peer --api --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2052,6 +2160,18 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
@@ -2076,7 +2196,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2103,6 +2223,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2228,7 +2360,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__list)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2247,6 +2379,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2274,7 +2418,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__promote)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2293,6 +2437,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2320,7 +2476,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__remove)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2339,6 +2495,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2366,7 +2534,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__move__subcmd__leader)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2385,6 +2553,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2412,7 +2592,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__node)
-            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --segment-size --write-out --output --help --version"
+            opts="-w -o -h -V --id --data-dir --listen-peer --listen-api --initial-cluster --join --cluster-id --learner --snapshot-count --election-tick --heartbeat-tick --tick-ms --log-level --allow-faults --max-request-bytes --catch-up-entries --peer-cert --peer-key --peer-ca --api-cert --api-key --api-ca --segment-size --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2470,6 +2650,30 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --peer-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --segment-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2498,7 +2702,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2517,6 +2721,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2690,7 +2906,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__status)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2709,6 +2925,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2736,7 +2964,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__top)
-            opts="-w -o -h -V --interval --once --endpoints --cluster-dir --dial-timeout --command-timeout --write-out --output --help --version"
+            opts="-w -o -h -V --interval --once --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2759,6 +2987,18 @@ _raftctl() {
                     return 0
                     ;;
                 --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

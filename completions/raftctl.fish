@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_raftctl_global_optspecs
-    string join \n o/output= endpoints= cluster-dir= dial-timeout= command-timeout= h/help V/version
+    string join \n o/output= endpoints= cluster-dir= dial-timeout= command-timeout= cacert= cert= key= h/help V/version
 end
 
 function __fish_raftctl_needs_command
@@ -31,6 +31,9 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'The membe
 complete -c raftctl -n "__fish_raftctl_needs_command" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_needs_command" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_needs_command" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_needs_command" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_needs_command" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_needs_command" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_needs_command" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_needs_command" -f -a "cluster" -d 'Start, stop and inspect a local cluster'
@@ -73,6 +76,7 @@ json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l foreground -d 'Keep the members attached: Ctrl-C stops them all'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l allow-faults -d 'Let the members accept fault injection through their API'
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -l tls -d 'TLS on every port: make a CA and certificates in DIR/tls (one per member, one for the CLI), start the members with mutual TLS between peers and HTTPS with client certificates on the API; raftctl\'s commands then use them from the cluster dir'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
@@ -86,6 +90,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -138,6 +145,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -150,6 +160,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -160,6 +173,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -169,6 +185,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -180,6 +199,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -203,6 +225,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -214,6 +239,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l endpoint
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -231,6 +259,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -241,6 +272,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -263,6 +297,12 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l tick-ms -d 'Len
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l log-level -d 'Log level: error, warn, info, debug, trace (or a RUST_LOG-style filter)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l max-request-bytes -d 'The largest value a client may write, in bytes (etcd\'s flag and default, 1.5 MiB; at most 15 MiB, as a write travels to peers in one frame of at most 16 MiB)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l catch-up-entries -d 'Entries kept in memory behind a snapshot for slow followers (etcd\'s 5000)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l peer-cert -d 'This member\'s peer certificate (PEM; etcd\'s --peer-cert-file). With --peer-key and --peer-ca the peer port speaks mutual TLS: peers must present a certificate signed by the CA, and are refused before any Raft message is read' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l peer-key -d 'The key of --peer-cert (PEM; etcd\'s --peer-key-file)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l peer-ca -d 'The CA that signs every member\'s peer certificate (PEM; etcd\'s --peer-trusted-ca-file)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l api-cert -d 'The API\'s certificate (PEM; etcd\'s --cert-file). With --api-key the API speaks HTTPS only; a plain-text client is told so' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l api-key -d 'The key of --api-cert (PEM; etcd\'s --key-file)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l api-ca -d 'Clients must present a certificate signed by this CA (PEM; etcd\'s --trusted-ca-file with --client-cert-auth)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l segment-size -d 'WAL segment size in bytes (etcd\'s is 64,000,000; tests use less)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
@@ -276,6 +316,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -286,6 +329,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -296,6 +342,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -306,6 +355,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -320,6 +372,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l endpoints -d 'Th
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -337,6 +392,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l endpoints -d '
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -364,6 +422,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l endpoints -d '
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"

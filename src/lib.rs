@@ -23,6 +23,7 @@ pub mod proto;
 pub mod sim;
 pub mod snap;
 pub mod storage;
+pub mod tls;
 pub mod top;
 pub mod transport;
 pub mod wal;

@@ -32,6 +32,12 @@ pub enum ClientError {
     /// raftctl's own "no such key" answer.
     #[error("{node}: no such key")]
     NotFound { node: String },
+    /// A plain-text request reached a TLS port (the member said so and did nothing).
+    #[error(
+        "{node} speaks TLS: give it as https://HOST:PORT with --cacert (and --cert/--key if \
+         it asks for a client certificate)"
+    )]
+    NeedsTls { node: String },
 }
 
 impl ClientError {
@@ -46,6 +52,7 @@ impl ClientError {
         match self {
             ClientError::Unreachable { sent, .. } => !sent,
             ClientError::Node { error, .. } => error.changed_nothing(),
+            ClientError::NeedsTls { .. } => true,
             ClientError::NotRaftctl { .. } | ClientError::NotFound { .. } => false,
         }
     }
@@ -60,6 +67,8 @@ pub struct Client {
     base: String,
     /// How errors name this member: "node 2 (127.0.0.1:7102)", or its address.
     label: String,
+    /// An https:// endpoint without a CA to check it by.
+    no_ca: bool,
 }
 
 impl Client {
@@ -68,21 +77,56 @@ impl Client {
         Client::with_dial(endpoint, timeout, timeout.min(Duration::from_secs(2)))
     }
 
-    /// A client with its own connect timeout (`--dial-timeout`) and request timeout.
+    /// A client with its own connect timeout (`--dial-timeout`) and request timeout, and
+    /// this process's TLS ([`set_tls`]).
     pub fn with_dial(endpoint: &str, timeout: Duration, dial: Duration) -> Client {
-        let base = if endpoint.starts_with("http://") {
-            endpoint.trim_end_matches('/').to_string()
+        Client::with_tls(endpoint, timeout, dial, TLS.get())
+    }
+
+    /// A client that speaks TLS with `tls`: `https://` endpoints, and bare `HOST:PORT` ones
+    /// when `tls` is given (as etcdctl does with --cacert); `http://` stays plain text.
+    pub fn with_tls(
+        endpoint: &str,
+        timeout: Duration,
+        dial: Duration,
+        tls: Option<&ClientTls>,
+    ) -> Client {
+        let endpoint = endpoint.trim_end_matches('/');
+        let (secure, rest) = if let Some(rest) = endpoint.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = endpoint.strip_prefix("http://") {
+            (false, rest)
         } else {
-            format!("http://{endpoint}")
+            (tls.is_some(), endpoint)
         };
-        let http = reqwest::Client::builder()
+        let base = format!("{}://{rest}", if secure { "https" } else { "http" });
+        // reqwest is built with rustls and no default crypto: every client gets a config,
+        // an unused one for plain text.
+        let config = match tls.filter(|_| secure) {
+            Some(t) => (*t.config).clone(),
+            None => crate::tls::unused_client_config(),
+        };
+        let built = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(dial.min(timeout))
             .no_proxy()
-            .build()
-            .unwrap_or_default();
-        let label = base.trim_start_matches("http://").to_string();
-        Client { http, base, label }
+            .tls_backend_preconfigured(config)
+            .build();
+        let http = built.unwrap_or_else(|e| {
+            // Not reached with the rustls reqwest is built with; reqwest's own defaults then,
+            // which need a process-wide provider.
+            tracing::debug!("building an HTTP client for {endpoint}: {e}");
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::default()
+        });
+        let label = rest.to_string();
+        let no_ca = secure && tls.is_none();
+        Client {
+            http,
+            base,
+            label,
+            no_ca,
+        }
     }
 
     /// Names the member in errors ("node 2 (127.0.0.1:7102)").
@@ -104,9 +148,15 @@ impl Client {
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> ClientError {
+        let reason = if self.no_ca && tls_reason(e).is_some() {
+            "TLS: no CA to check its certificate with (an https:// endpoint needs --cacert FILE)"
+                .to_string()
+        } else {
+            reason(e)
+        };
         ClientError::Unreachable {
             node: self.label.clone(),
-            reason: reason(e),
+            reason,
             sent: !e.is_connect(),
         }
     }
@@ -117,6 +167,15 @@ impl Client {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
+        let tls_required = resp
+            .headers()
+            .get(crate::tls::accept::TLS_REQUIRED_HEADER)
+            .is_some_and(|v| v == crate::tls::accept::TLS_REQUIRED);
+        if status == 400 && tls_required {
+            return Err(ClientError::NeedsTls {
+                node: self.label.clone(),
+            });
+        }
         let body = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
         if let Ok(error) = serde_json::from_slice::<NodeError>(&body) {
             return Err(ClientError::Node {
@@ -374,7 +433,9 @@ fn one_line(body: &[u8]) -> String {
 }
 
 fn reason(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
+    if let Some(tls) = tls_reason(e) {
+        tls
+    } else if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
         "connection refused".into()
@@ -388,6 +449,73 @@ fn reason(e: &reqwest::Error) -> String {
         }
         last
     }
+}
+
+/// A TLS failure in `e`'s causes, in words that say which flag to look at.
+fn tls_reason(e: &reqwest::Error) -> Option<String> {
+    crate::tls::rustls_error(e).map(tls_words)
+}
+
+fn tls_words(r: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match r {
+        E::InvalidMessage(_) => {
+            "it does not speak TLS (a plain-text port? give it as http://HOST:PORT)".into()
+        }
+        E::InvalidCertificate(C::UnknownIssuer) => {
+            "TLS: its certificate is not signed by the CA given with --cacert".into()
+        }
+        E::InvalidCertificate(C::NotValidForName) => {
+            "TLS: its certificate is not valid for the address dialled".into()
+        }
+        E::InvalidCertificate(C::Expired) => "TLS: its certificate has expired".into(),
+        E::AlertReceived(A::CertificateRequired) => {
+            "TLS: it requires a client certificate (--cert and --key)".into()
+        }
+        E::AlertReceived(A::UnknownCA | A::BadCertificate | A::DecryptError) => {
+            "TLS: it does not trust our client certificate (--cert)".into()
+        }
+        other => format!("TLS: {other}"),
+    }
+}
+
+/// The process's TLS for clients (etcdctl's --cacert, --cert, --key).
+#[derive(Clone)]
+pub struct ClientTls {
+    pub config: std::sync::Arc<rustls::ClientConfig>,
+}
+
+impl ClientTls {
+    /// From a CA file and, optionally, a client certificate and key.
+    pub fn load(
+        ca: &std::path::Path,
+        identity: Option<(&std::path::PathBuf, &std::path::PathBuf)>,
+    ) -> Result<ClientTls, crate::tls::TlsError> {
+        Ok(ClientTls {
+            config: crate::tls::client_config(ca, identity, "client")?,
+        })
+    }
+}
+
+static TLS: std::sync::OnceLock<ClientTls> = std::sync::OnceLock::new();
+
+/// Sets the TLS every [`Client::new`] and [`Client::with_dial`] of this process uses, as
+/// etcdctl's TLS flags are global; first call wins.
+pub fn set_tls(tls: ClientTls) {
+    let _ = TLS.set(tls);
+}
+
+/// Whether this process talks TLS to bare `HOST:PORT` endpoints.
+pub fn tls_is_set() -> bool {
+    TLS.get().is_some()
+}
+
+/// An endpoint without its scheme: `HOST:PORT`.
+pub fn bare(endpoint: &str) -> &str {
+    let e = endpoint.trim_end_matches('/');
+    e.strip_prefix("https://")
+        .or_else(|| e.strip_prefix("http://"))
+        .unwrap_or(e)
 }
 
 #[cfg(test)]

@@ -21,6 +21,11 @@ pub enum ClusterCommand {
         /// Let the members accept fault injection through their API.
         #[arg(long)]
         allow_faults: bool,
+        /// TLS on every port: make a CA and certificates in DIR/tls (one per member, one for
+        /// the CLI), start the members with mutual TLS between peers and HTTPS with client
+        /// certificates on the API; raftctl's commands then use them from the cluster dir.
+        #[arg(long)]
+        tls: bool,
     },
     /// Stop every member (SIGTERM, SIGKILL after a grace period).
     Down {

@@ -46,6 +46,17 @@ pub struct Net {
         default_value = "10s"
     )]
     pub command_timeout: HumanDuration,
+    /// Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl's --cacert): HOST:PORT
+    /// endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is
+    /// reached with the certificates in its cluster dir.
+    #[arg(long, id = "tls_cacert", env = "RAFTCTL_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// The client certificate to present (PEM; etcdctl's --cert), with --key and --cacert.
+    #[arg(long, id = "tls_cert", env = "RAFTCTL_CERT", value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The key of --cert (PEM; etcdctl's --key).
+    #[arg(long, id = "tls_key", env = "RAFTCTL_KEY", value_name = "FILE")]
+    pub key: Option<PathBuf>,
 }
 
 // The local cluster's directory (a plain comment, as above).
@@ -110,11 +121,14 @@ pub fn old_cluster_arg() -> clap::Arg {
         .hide(true)
 }
 
-const IDS: [(&str, &str); 4] = [
+const IDS: [(&str, &str); 7] = [
     ("endpoints", "--endpoints"),
     ("cluster_dir", "--cluster-dir"),
     ("dial_timeout", "--dial-timeout"),
     ("command_timeout", "--command-timeout"),
+    ("tls_cacert", "--cacert"),
+    ("tls_cert", "--cert"),
+    ("tls_key", "--key"),
 ];
 
 /// The flags in force for the command the user ran (`path`, its matches `leaf`): given after
@@ -162,6 +176,15 @@ pub fn resolve(top: &ArgMatches, path: &[&str], leaf: &ArgMatches) -> Result<Net
             if given(leaf, "command_timeout") {
                 net.command_timeout = l.command_timeout;
             }
+            if given(leaf, "tls_cacert") {
+                net.cacert = l.cacert;
+            }
+            if given(leaf, "tls_cert") {
+                net.cert = l.cert;
+            }
+            if given(leaf, "tls_key") {
+                net.key = l.key;
+            }
         }
         Takes::ClusterDir if given(leaf, "cluster_dir") => {
             net.dir = ClusterDir::from_arg_matches(leaf).map_err(read)?;
@@ -172,7 +195,21 @@ pub fn resolve(top: &ArgMatches, path: &[&str], leaf: &ArgMatches) -> Result<Net
         // Not read from the environment either: `cluster up` with ETCDCTL_ENDPOINTS exported
         // for etcdctl starts a local cluster all the same.
         net.endpoints.clear();
+        (net.cacert, net.cert, net.key) = (None, None, None);
         return Ok(net);
+    }
+    match (&net.cacert, &net.cert, &net.key) {
+        (None, Some(_), _) | (None, _, Some(_)) => {
+            return Err(
+                "--cert and --key need --cacert (the CA the members' certificates are \
+                 signed by)"
+                    .into(),
+            );
+        }
+        (_, Some(_), None) | (_, None, Some(_)) => {
+            return Err("--cert and --key go together".into());
+        }
+        _ => {}
     }
     let endpoints_set = given(top, "endpoints")
         || given(leaf, "endpoints")

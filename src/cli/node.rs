@@ -64,7 +64,82 @@ pub struct NodeArgs {
     /// Entries kept in memory behind a snapshot for slow followers (etcd's 5000).
     #[arg(long, value_name = "N", default_value_t = 5_000, hide = true)]
     pub catch_up_entries: u64,
+    #[command(flatten)]
+    pub tls: NodeTlsArgs,
     /// WAL segment size in bytes (etcd's is 64,000,000; tests use less).
     #[arg(long, value_name = "BYTES", default_value_t = 64_000_000, hide = true)]
     pub segment_size: u64,
+}
+
+/// TLS on the member's two ports (etcd's flag names are taken as aliases).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "TLS")]
+pub struct NodeTlsArgs {
+    /// This member's peer certificate (PEM; etcd's --peer-cert-file). With --peer-key and
+    /// --peer-ca the peer port speaks mutual TLS: peers must present a certificate signed by
+    /// the CA, and are refused before any Raft message is read.
+    #[arg(
+        long,
+        value_name = "FILE",
+        alias = "peer-cert-file",
+        requires_all = ["peer_key", "peer_ca"]
+    )]
+    pub peer_cert: Option<PathBuf>,
+    /// The key of --peer-cert (PEM; etcd's --peer-key-file).
+    #[arg(
+        long,
+        value_name = "FILE",
+        alias = "peer-key-file",
+        requires_all = ["peer_cert", "peer_ca"]
+    )]
+    pub peer_key: Option<PathBuf>,
+    /// The CA that signs every member's peer certificate (PEM; etcd's
+    /// --peer-trusted-ca-file).
+    #[arg(
+        long,
+        value_name = "FILE",
+        alias = "peer-trusted-ca-file",
+        requires_all = ["peer_cert", "peer_key"]
+    )]
+    pub peer_ca: Option<PathBuf>,
+    /// The API's certificate (PEM; etcd's --cert-file). With --api-key the API speaks HTTPS
+    /// only; a plain-text client is told so.
+    #[arg(long, value_name = "FILE", alias = "cert-file", requires = "api_key")]
+    pub api_cert: Option<PathBuf>,
+    /// The key of --api-cert (PEM; etcd's --key-file).
+    #[arg(long, value_name = "FILE", alias = "key-file", requires = "api_cert")]
+    pub api_key: Option<PathBuf>,
+    /// Clients must present a certificate signed by this CA (PEM; etcd's --trusted-ca-file
+    /// with --client-cert-auth).
+    #[arg(
+        long,
+        value_name = "FILE",
+        alias = "trusted-ca-file",
+        requires = "api_cert"
+    )]
+    pub api_ca: Option<PathBuf>,
+}
+
+impl NodeTlsArgs {
+    /// The peer port's files, if it speaks TLS.
+    pub fn peer(&self) -> Option<crate::tls::TlsFiles> {
+        files(&self.peer_cert, &self.peer_key, &self.peer_ca)
+    }
+
+    /// The API port's files, if it speaks TLS.
+    pub fn api(&self) -> Option<crate::tls::TlsFiles> {
+        files(&self.api_cert, &self.api_key, &self.api_ca)
+    }
+}
+
+fn files(
+    cert: &Option<PathBuf>,
+    key: &Option<PathBuf>,
+    ca: &Option<PathBuf>,
+) -> Option<crate::tls::TlsFiles> {
+    Some(crate::tls::TlsFiles {
+        cert: cert.clone()?,
+        key: key.clone()?,
+        ca: ca.clone(),
+    })
 }

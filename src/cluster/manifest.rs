@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::tls::TlsError;
+use crate::tls::generate::{Ca, Pair};
+
 #[derive(Debug, Error)]
 pub enum ManifestError {
     #[error("{path}: {error}")]
@@ -51,6 +54,52 @@ pub struct Manifest {
     /// Ids of members removed from the cluster: never used again.
     #[serde(default)]
     pub removed: Vec<u64>,
+    /// The cluster's certificates, when it was made with `cluster up --tls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ManifestTls>,
+}
+
+/// Where a TLS cluster's certificates are: the CA, one pair per member, one for the CLI
+/// (`crate::tls::generate`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestTls {
+    pub dir: PathBuf,
+}
+
+impl ManifestTls {
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join(crate::tls::generate::CA_CERT)
+    }
+
+    pub fn client(&self) -> Pair {
+        self.pair("client")
+    }
+
+    pub fn member(&self, id: u64) -> Pair {
+        self.pair(&format!("member-{id}"))
+    }
+
+    fn pair(&self, name: &str) -> Pair {
+        Pair {
+            cert: self.dir.join(format!("{name}.pem")),
+            key: self.dir.join(format!("{name}-key.pem")),
+        }
+    }
+
+    /// Member `m`'s certificate, made with the cluster's CA if it has none yet (a member
+    /// added after `cluster up`).
+    pub fn ensure_member(&self, m: &MemberEntry) -> Result<Pair, TlsError> {
+        let pair = self.member(m.id);
+        if pair.cert.exists() && pair.key.exists() {
+            return Ok(pair);
+        }
+        let host = |addr: &str| {
+            let h = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
+            h.trim_start_matches('[').trim_end_matches(']').to_string()
+        };
+        let hosts = vec![host(&m.peer), host(&m.api)];
+        Ca::load(&self.dir)?.issue_member(m.id, &hosts)
+    }
 }
 
 impl Manifest {

@@ -24,6 +24,20 @@ pub fn node_command(exe: &Path, c: &Manifest, m: &MemberEntry) -> Command {
             &c.initial_cluster(),
         ])
         .args(&c.node_flags);
+    if let Some(t) = &c.tls {
+        let own = t.member(m.id);
+        let ca = t.ca();
+        for (flag, path) in [
+            ("--peer-cert", &own.cert),
+            ("--peer-key", &own.key),
+            ("--peer-ca", &ca),
+            ("--api-cert", &own.cert),
+            ("--api-key", &own.key),
+            ("--api-ca", &ca),
+        ] {
+            cmd.arg(flag).arg(path);
+        }
+    }
     if m.joined {
         cmd.args(["--join", "--cluster-id", &c.cluster_id]);
     }
@@ -33,6 +47,9 @@ pub fn node_command(exe: &Path, c: &Manifest, m: &MemberEntry) -> Command {
 /// Starts member `m` detached (it outlives this process); returns the child, whose exit
 /// this process can see while it waits for the member to come up.
 pub fn spawn(exe: &Path, c: &Manifest, m: &MemberEntry) -> std::io::Result<Child> {
+    if let Some(t) = &c.tls {
+        t.ensure_member(m).map_err(std::io::Error::other)?;
+    }
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

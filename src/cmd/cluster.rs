@@ -11,10 +11,12 @@ use super::target::{self, Target};
 use super::{Outcome, UsageError};
 use crate::api::client::Client;
 use crate::cli::ClusterCommand;
+use crate::cluster::manifest::ManifestTls;
 use crate::cluster::{Manifest, MemberEntry, process};
 use crate::node::NodeConfig;
 use crate::output::cluster::{Acted, UpNode, UpReport};
 use crate::output::{self, Format};
+use crate::tls::generate::Ca;
 
 /// How long a member may take to start answering, and to elect a leader.
 const START_DEADLINE: Duration = Duration::from_secs(20);
@@ -34,6 +36,7 @@ pub fn run(
             foreground,
             snapshot_count,
             allow_faults,
+            tls,
         } => {
             if !endpoints.is_empty() {
                 bail!(UsageError(
@@ -47,7 +50,14 @@ pub fn run(
             if allow_faults {
                 flags.push("--allow-faults".into());
             }
-            up(dir, nodes, base_port, foreground, flags, format, out)
+            let opts = UpOptions {
+                nodes,
+                base_port,
+                foreground,
+                flags,
+                tls,
+            };
+            up(dir, opts, format, out)
         }
         ClusterCommand::Down { purge } => down(dir, purge, format, out),
         ClusterCommand::Status => super::kv::status(&Target::resolve(endpoints, dir)?, format, out),
@@ -80,20 +90,30 @@ fn step(s: &Option<indicatif::ProgressBar>, msg: &str) {
     }
 }
 
-fn up(
-    dir: &Path,
+/// What `cluster up` was asked for.
+struct UpOptions {
     nodes: Option<u64>,
     base_port: Option<u16>,
     foreground: bool,
+    /// Flags every member is started with.
     flags: Vec<String>,
-    format: Format,
-    out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
+    tls: bool,
+}
+
+fn up(dir: &Path, o: UpOptions, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let UpOptions {
+        nodes,
+        base_port,
+        foreground,
+        flags,
+        tls,
+    } = o;
     let n = nodes.unwrap_or(3);
     let start = Instant::now();
     let spin = spinner("preparing");
     let manifest = match Manifest::load(dir) {
         Ok(mut m) => {
+            target::use_manifest_tls(&m)?;
             let running: Vec<u64> = m
                 .members
                 .iter()
@@ -131,6 +151,7 @@ fn up(
                 ("--nodes", nodes.is_some()),
                 ("--base-port", base_port.is_some()),
                 ("--snapshot-count / --allow-faults", !flags.is_empty()),
+                ("--tls", tls && m.tls.is_none()),
             ]
             .iter()
             .filter(|(_, given)| *given)
@@ -156,7 +177,7 @@ fn up(
             (m, children)
         }
         Err(crate::cluster::manifest::ManifestError::Missing { .. }) => {
-            create(dir, n, base_port, flags, &spin)?
+            create(dir, n, base_port, flags, tls, &spin)?
         }
         Err(e) => return Err(e.into()),
     };
@@ -242,6 +263,7 @@ pub(super) fn create(
     n: u64,
     base_port: Option<u16>,
     flags: Vec<String>,
+    tls: bool,
     spin: &Option<indicatif::ProgressBar>,
 ) -> anyhow::Result<(Manifest, Vec<(u64, Child)>)> {
     // Ports first: a refused `up` leaves no cluster dir behind.
@@ -271,7 +293,20 @@ pub(super) fn create(
         members,
         node_flags: flags,
         removed: Vec::new(),
+        tls: None,
     };
+    if tls {
+        step(spin, "making a CA and certificates");
+        let t = ManifestTls {
+            dir: dir.join("tls"),
+        };
+        let ca =
+            Ca::create(&t.dir).with_context(|| format!("cluster up --tls in {}", dir.display()))?;
+        ca.issue_client()
+            .with_context(|| format!("cluster up --tls in {}", dir.display()))?;
+        m.tls = Some(t);
+        target::use_manifest_tls(&m)?;
+    }
     step(spin, &format!("starting {n} members"));
     let exe = exe()?;
     let mut children: Vec<(u64, Child)> = Vec::new();
@@ -407,6 +442,7 @@ fn one(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let m = Manifest::load(dir)?;
+    target::use_manifest_tls(&m)?;
     let known: Vec<u64> = m.members.iter().map(|x| x.id).collect();
     let Some(x) = m.member(id).cloned() else {
         bail!("unknown node id {id} (the cluster has {known:?})");

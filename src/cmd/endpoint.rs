@@ -106,7 +106,7 @@ fn health(
     let mut endpoints: Vec<EndpointHealth> = answers
         .into_iter()
         .map(|(endpoint, r, took)| {
-            let endpoint = endpoint.trim_start_matches("http://").to_string();
+            let endpoint = crate::api::client::bare(&endpoint).to_string();
             let took_ms = (took.as_secs_f64() * 1e6).round() / 1e3;
             match r {
                 Ok(s) => EndpointHealth {

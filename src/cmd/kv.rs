@@ -91,7 +91,7 @@ pub fn status_report(t: &Target, every_member: bool) -> anyhow::Result<ClusterSt
         .map(|(api, r)| match r {
             Ok(s) => NodeEntry::Up(Box::new(s)),
             Err(error) => {
-                let api = api.trim_start_matches("http://").to_string();
+                let api = crate::api::client::bare(&api).to_string();
                 // The row names the address already.
                 let error = error
                     .strip_prefix(&format!("{api} "))

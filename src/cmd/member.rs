@@ -139,7 +139,7 @@ fn list(leader: &NodeStatus, manifest: Option<&Manifest>) -> MemberList {
 }
 
 async fn change(endpoint: &str, changes: Vec<Change>) -> anyhow::Result<crate::node::Membership> {
-    let label = endpoint.trim_start_matches("http://").to_string();
+    let label = crate::api::client::bare(endpoint).to_string();
     Ok(target::client(endpoint, label).change(&changes).await?)
 }
 

@@ -43,6 +43,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         );
     }
     target::set_timeouts(target::Timeouts { dial, command });
+    if let Some(ca) = &args.net.cacert {
+        let identity = args.net.cert.as_ref().zip(args.net.key.as_ref());
+        crate::api::client::set_tls(crate::api::client::ClientTls::load(ca, identity)?);
+    }
     let eps = &args.net.endpoints;
     let dir = args.net.dir.cluster_dir.as_path();
     let target = || target::Target::resolve(eps, dir);

@@ -79,8 +79,20 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
         segment_size: a.segment_size,
         catch_up_entries: a.catch_up_entries,
         max_request_bytes: a.max_request_bytes,
+        peer_tls: a
+            .tls
+            .peer()
+            .map(|f| crate::tls::PeerTls::load(&f))
+            .transpose()
+            .with_context(|| format!("member {}: peer TLS", a.id))?,
         determinism: Default::default(),
     };
+    let api_tls = a
+        .tls
+        .api()
+        .map(|f| crate::tls::server_config(&f, "API"))
+        .transpose()
+        .with_context(|| format!("member {}: API TLS", a.id))?;
     if cfg.max_request_bytes > crate::node::MAX_REQUEST_BYTES_CEILING {
         bail!(UsageError(format!(
             "--max-request-bytes {} is over the ceiling of {} (a write travels to peers in one \
@@ -99,10 +111,20 @@ pub fn run(a: NodeArgs) -> anyhow::Result<Outcome> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(serve(cfg))
+    let api = ApiTls {
+        config: api_tls,
+        clients_checked: a.tls.api_ca.is_some(),
+    };
+    rt.block_on(serve(cfg, api))
 }
 
-async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
+/// The API port's TLS: none, or a server config that may also check client certificates.
+struct ApiTls {
+    config: Option<std::sync::Arc<rustls::ServerConfig>>,
+    clients_checked: bool,
+}
+
+async fn serve(cfg: NodeConfig, api_tls: ApiTls) -> anyhow::Result<Outcome> {
     let id = cfg.id;
     let dir = cfg.data_dir.display().to_string();
     // A member already running here holds these ports too: say what matters, before the
@@ -128,18 +150,37 @@ async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
                 cfg.id, cfg.listen_api
             )
         })?;
-    warn_if_open(&peer, &api, cfg.allow_faults);
+    warn_if_open(&peer, &api, &cfg, &api_tls);
     let (node, raft) = Node::start(cfg.clone(), tokio::runtime::Handle::current())
         .map_err(|e| anyhow::anyhow!("member {id} ({dir}): {e}"))?;
+    let (peer_scheme, api_scheme) = (
+        if cfg.peer_tls.is_some() {
+            " (mutual TLS)"
+        } else {
+            ""
+        },
+        if api_tls.config.is_some() {
+            "https://"
+        } else {
+            ""
+        },
+    );
     tracing::info!(
-        "member {id} ready: peers on {}, API on {}, data in {dir}",
+        "member {id} ready: peers on {}{peer_scheme}, API on {api_scheme}{}, data in {dir}",
         cfg.listen_peer,
         cfg.listen_api
     );
     let t = node.transport().clone();
     tokio::spawn(async move { t.serve(peer).await });
     let router = crate::api::server::router(node.clone());
-    let server = tokio::spawn(async move { axum::serve(api, router).await });
+    let server = match api_tls.config {
+        None => tokio::spawn(async move { axum::serve(api, router).await }),
+        Some(config) => {
+            let api = crate::tls::accept::TlsListener::new(api, config)
+                .with_context(|| format!("member {id}: the API's TLS listener"))?;
+            tokio::spawn(async move { axum::serve(api, router).await })
+        }
+    };
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut raft = tokio::task::spawn_blocking(move || raft.join());
     tokio::select! {
@@ -160,25 +201,36 @@ async fn serve(cfg: NodeConfig) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// One warning per port that listens beyond this host: raftctl has no TLS, so what such a
-/// port allows is open to whoever reaches it (README, "What an open port allows").
-fn warn_if_open(peer: &tokio::net::TcpListener, api: &tokio::net::TcpListener, faults: bool) {
+/// One warning per port that listens beyond this host without authenticating who connects:
+/// what such a port allows is open to whoever reaches it (README, "What an open port allows").
+fn warn_if_open(
+    peer: &tokio::net::TcpListener,
+    api: &tokio::net::TcpListener,
+    cfg: &NodeConfig,
+    api_tls: &ApiTls,
+) {
     let open = |l: &tokio::net::TcpListener| l.local_addr().ok().filter(|a| !a.ip().is_loopback());
-    if let Some(a) = open(peer) {
+    let faults = cfg.allow_faults;
+    if let Some(a) = open(peer).filter(|_| cfg.peer_tls.is_none()) {
         tracing::warn!(
             "peer port {a} is open beyond this host, without TLS: whoever reaches it can pose as \
              a member and send Raft messages (a forged one can stop this member)"
         );
     }
-    if let Some(a) = open(api) {
+    if let Some(a) = open(api).filter(|_| !api_tls.clients_checked) {
         let extra = if faults {
             ", and inject faults (--allow-faults)"
         } else {
             ""
         };
+        let how = if api_tls.config.is_some() {
+            "with TLS but no client certificates (--api-ca)"
+        } else {
+            "without TLS"
+        };
         tracing::warn!(
-            "API port {a} is open beyond this host, without TLS: whoever reaches it can read \
-             and write every key, change the membership{extra}"
+            "API port {a} is open beyond this host, {how}: whoever reaches it can read and \
+             write every key, change the membership{extra}"
         );
     }
 }

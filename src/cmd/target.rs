@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 
 use crate::api::client::Client;
 pub use crate::api::client::statuses;
@@ -24,11 +24,27 @@ impl Target {
             });
         }
         let m = Manifest::load(cluster)?;
+        use_manifest_tls(&m)?;
         Ok(Target {
             endpoints: m.endpoints(),
             manifest: Some(m),
         })
     }
+}
+
+/// A cluster made by `cluster up --tls` is reached with the certificates in its cluster dir,
+/// unless --cacert gave others.
+pub fn use_manifest_tls(m: &Manifest) -> anyhow::Result<()> {
+    use crate::api::client::{ClientTls, set_tls, tls_is_set};
+    if let Some(t) = &m.tls
+        && !tls_is_set()
+    {
+        let c = t.client();
+        let tls = ClientTls::load(&t.ca(), Some((&c.cert, &c.key)))
+            .with_context(|| format!("the TLS files of the cluster in {}", m.dir.display()))?;
+        set_tls(tls);
+    }
+    Ok(())
 }
 
 /// How long to wait for a member to accept a connection and to answer a status request
@@ -61,7 +77,7 @@ pub fn client(endpoint: &str, label: String) -> Client {
 
 /// "node 2 (127.0.0.1:7102)".
 pub fn node_label(id: u64, api: &str) -> String {
-    format!("node {id} ({})", api.trim_start_matches("http://"))
+    format!("node {id} ({})", crate::api::client::bare(api))
 }
 
 /// The leader's status and API endpoint. Every endpoint is asked at once and the first
@@ -156,14 +172,9 @@ async fn leader_once(endpoints: &[String]) -> Result<(NodeStatus, String), Missi
     )))
 }
 
-/// Whether two endpoint spellings name the same member (`http://` or not).
+/// Whether two endpoint spellings name the same member (with a scheme or not).
 pub fn same_endpoint(a: &str, b: &str) -> bool {
-    let bare = |s: &str| {
-        s.trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string()
-    };
-    bare(a) == bare(b)
+    crate::api::client::bare(a) == crate::api::client::bare(b)
 }
 
 /// Refuses an id that is neither a voter nor a learner of the cluster (a refusal by the

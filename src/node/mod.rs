@@ -46,6 +46,8 @@ pub struct NodeConfig {
     pub catch_up_entries: u64,
     /// The largest write (value) a client may send, in bytes (etcd's --max-request-bytes).
     pub max_request_bytes: u64,
+    /// Mutual TLS on the peer port (`--peer-cert/--peer-key/--peer-ca`); none: plain TCP.
+    pub peer_tls: Option<crate::tls::PeerTls>,
     /// What the simulation changes; [`Determinism::default`] for a real member.
     pub determinism: Determinism,
 }
@@ -291,6 +293,7 @@ impl Node {
             rt,
             deliver,
             spool,
+            cfg.peer_tls.clone(),
         );
         let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
         let net: Box<dyn crate::transport::Network> = Box::new(transport.clone());

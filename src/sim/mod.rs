@@ -1086,6 +1086,7 @@ fn member_config(
         segment_size: 1 << 20,
         catch_up_entries: 10,
         max_request_bytes: crate::node::DEFAULT_MAX_REQUEST_BYTES,
+        peer_tls: None,
         determinism: Determinism {
             election_ticks: Some((min, min + 1)),
             inline_snapshots: true,

@@ -1,4 +1,4 @@
-//! Raft messages between members over TCP: one outgoing connection per peer, driven by a
+//! Raft messages between members over TCP (mutual TLS with a peer certificate): one outgoing connection per peer, driven by a
 //! writer task that batches whatever is queued into one frame, reconnects with backoff and
 //! reports failures (so the node can call `report_unreachable` / `report_snapshot`).
 //! Inbound connections must say hello with the right cluster id and a known member id; a
@@ -20,10 +20,12 @@ use std::time::{Duration, Instant};
 use protobuf::Message as _;
 use raft::eraftpb::{Message, MessageType};
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::tls::PeerTls;
+use crate::tls::accept;
 use frame::{Batch, Body, Envelope, Hello};
 
 /// What the transport tells the node.
@@ -170,6 +172,8 @@ struct Inner {
     next_conn: AtomicU64,
     /// Refusals already logged at warn (by kind and the peer's claims).
     warned: Mutex<HashSet<String>>,
+    /// Mutual TLS with the peers, when the member has a peer certificate.
+    tls: Option<PeerTls>,
 }
 
 impl Inner {
@@ -286,6 +290,7 @@ impl Transport {
         rt: tokio::runtime::Handle,
         deliver: Deliver,
         spool: SpoolConfig,
+        tls: Option<PeerTls>,
     ) -> Self {
         Transport(Arc::new(Inner {
             id,
@@ -300,6 +305,7 @@ impl Transport {
             inbound: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
             warned: Mutex::new(HashSet::new()),
+            tls,
         }))
     }
 
@@ -418,8 +424,22 @@ impl Transport {
                     continue;
                 }
             };
+            let _ = stream.set_nodelay(true);
             let inner = self.0.clone();
-            tokio::spawn(async move { read_loop(inner, stream, remote).await });
+            tokio::spawn(async move {
+                match inner.tls.clone() {
+                    None => read_loop(inner, stream, remote).await,
+                    // The handshake comes first: a peer without a certificate signed by the
+                    // peer CA is refused before any frame of it is read.
+                    Some(tls) => match accept::handshake(&tls.acceptor, stream, None).await {
+                        Ok(s) => read_loop(inner, s, remote).await,
+                        Err(why) => inner.refuse(
+                            format!("tls {} {}", remote.ip(), why),
+                            &format!("refused a peer connection from {remote}: {why}"),
+                        ),
+                    },
+                }
+            });
         }
     }
 }
@@ -439,9 +459,12 @@ impl Refused {
     }
 }
 
-async fn read_loop(inner: Arc<Inner>, stream: TcpStream, remote: SocketAddr) {
-    let _ = stream.set_nodelay(true);
-    let (mut r, _w) = stream.into_split();
+async fn read_loop<S>(inner: Arc<Inner>, stream: S, remote: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    // Nothing is written back; the write half stays open while the peer sends.
+    let (mut r, _w) = tokio::io::split(stream);
     let first = tokio::time::timeout(
         Duration::from_secs(5),
         frame::read_frame_max(&mut r, frame::MAX_HELLO),
@@ -643,11 +666,38 @@ fn free_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
     Ok(avail.saturating_mul(frsize))
 }
 
-async fn connect(inner: &Inner, id: u64, addr: &str) -> std::io::Result<TcpStream> {
-    let mut s = tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(addr))
+/// A connection to a peer: only written to.
+trait PeerIo: AsyncWrite + Unpin + Send {}
+impl<T: AsyncWrite + Unpin + Send> PeerIo for T {}
+
+/// How long dialling a peer may take, the TLS handshake included.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn connect(inner: &Inner, id: u64, addr: &str) -> std::io::Result<Box<dyn PeerIo>> {
+    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out");
+    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr))
         .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"))??;
-    s.set_nodelay(true)?;
+        .map_err(|_| timed_out())??;
+    tcp.set_nodelay(true)?;
+    let mut s: Box<dyn PeerIo> = match &inner.tls {
+        None => Box::new(tcp),
+        Some(tls) => {
+            let name = crate::tls::server_name(addr).map_err(std::io::Error::other)?;
+            let handshake = tls.connector.connect(name, tcp);
+            match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+                Ok(Ok(s)) => Box::new(s),
+                Ok(Err(e)) => {
+                    let why = accept::handshake_words(&e);
+                    inner.refuse(
+                        format!("tls to {id} {why}"),
+                        &format!("member {id} at {addr}: TLS handshake failed: {why}"),
+                    );
+                    return Err(e);
+                }
+                Err(_) => return Err(timed_out()),
+            }
+        }
+    };
     let hello = Hello {
         cluster_id: inner.cluster_id,
         from: inner.id,
@@ -661,6 +711,7 @@ async fn connect(inner: &Inner, id: u64, addr: &str) -> std::io::Result<TcpStrea
         },
     )
     .await?;
+    s.flush().await?;
     Ok(s)
 }
 
@@ -670,7 +721,7 @@ const MERGE_BYTES: usize = 16 << 20;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Receiver<Vec<Message>>) {
-    let mut conn: Option<TcpStream> = None;
+    let mut conn: Option<Box<dyn PeerIo>> = None;
     let mut backoff = Duration::from_millis(20);
     let mut faults = inner.faults.subscribe();
     while let Some(first) = rx.recv().await {
@@ -736,6 +787,8 @@ async fn peer_loop(inner: Arc<Inner>, id: u64, addr: String, mut rx: mpsc::Recei
                     frame::write_frame(stream, &piece).await?;
                 }
             }
+            // TLS holds the last record until flushed (a no-op on plain TCP).
+            stream.flush().await?;
             Ok::<(), std::io::Error>(())
         };
         // The bound grows with what is sent: a chunked snapshot may take a while.

@@ -22,6 +22,7 @@ mod oracle;
 mod props;
 mod pty;
 mod restart;
+mod tls;
 mod top;
 mod util;
 mod writes;

@@ -209,8 +209,9 @@ pub fn run(
             ]
             .map(String::from)
             .to_vec();
-            let (m, mut children) = super::cluster::create(&dir, s.nodes, None, flags, &None)
-                .context("starting the cluster")?;
+            let (m, mut children) =
+                super::cluster::create(&dir, s.nodes, None, flags, false, &None)
+                    .context("starting the cluster")?;
             teardown.0 = Some(m.dir.clone());
             super::cluster::wait_ready(&m, &mut children)?;
             m.endpoints()

@@ -182,7 +182,7 @@ pub async fn request(
     });
     let rec = Rec {
         client,
-        endpoint: c.endpoint().trim_start_matches("http://").to_string(),
+        endpoint: crate::api::client::bare(c.endpoint()).to_string(),
         kind,
         key: key.to_string(),
         value: if kind == ReqKind::Put { value } else { None },
