@@ -31,6 +31,9 @@ _raftctl() {
             raftctl,del)
                 cmd="raftctl__subcmd__del"
                 ;;
+            raftctl,doctor)
+                cmd="raftctl__subcmd__doctor"
+                ;;
             raftctl,endpoint)
                 cmd="raftctl__subcmd__endpoint"
                 ;;
@@ -150,6 +153,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help,del)
                 cmd="raftctl__subcmd__help__subcmd__del"
+                ;;
+            raftctl__subcmd__help,doctor)
+                cmd="raftctl__subcmd__help__subcmd__doctor"
                 ;;
             raftctl__subcmd__help,endpoint)
                 cmd="raftctl__subcmd__help__subcmd__endpoint"
@@ -356,7 +362,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,6 +1109,36 @@ _raftctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        raftctl__subcmd__doctor)
+            opts="-w -o -h -V --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         raftctl__subcmd__endpoint)
             opts="-w -o -h -V --write-out --output --help --version status health help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1368,7 +1404,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help)
-            opts="cluster member leader move-leader endpoint node status top put get del bench chaos wal snap completions man help"
+            opts="cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1536,6 +1572,20 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help__subcmd__del)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -6,12 +6,14 @@
 //! - `wal`: etcd-format write-ahead log: reading, verifying, repairing, writing.
 
 pub mod api;
+pub mod bbolt;
 pub mod checker;
 pub mod cli;
 pub mod cluster;
 pub mod cmd;
 pub mod datadir;
 pub mod disk;
+pub mod doctor;
 pub mod failpoint;
 pub mod hash;
 pub mod kv;

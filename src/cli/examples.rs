@@ -312,6 +312,16 @@ pub fn of(path: &[&str]) -> &'static [Example] {
             "One file, with its keys",
             "raftctl snap dump n1/member/snap/0000000000000002-0000000000000bbb.snap",
         )],
+        ["doctor"] => &[
+            ex!(
+                "Three etcd members after a power cut",
+                "raftctl doctor /srv/etcd1 /srv/etcd2 /srv/etcd3",
+            ),
+            ex!(
+                "A local cluster's members, for a script",
+                "raftctl doctor -o json raftctl-cluster/n1 raftctl-cluster/n2 raftctl-cluster/n3",
+            ),
+        ],
         ["completions"] => &[
             ex!(
                 "bash",

@@ -124,6 +124,18 @@ pub enum Command {
     /// Read and check etcd-format .snap files.
     #[command(subcommand)]
     Snap(SnapCommand),
+    /// Read the data dirs of one cluster's members together (etcd's or raftctl's; nothing is
+    /// written): per member its ids, HardState, last index and term, the snapshot it starts
+    /// from, its membership, WAL and .snap health and etcd's backend index; across members
+    /// different cluster ids, two copies of one member, a log that ends before what the others
+    /// committed, committed entries that differ, members the others removed. Names the member
+    /// with the newest log and, for each finding, the command that fixes it. Exit 1 when a
+    /// finding is an error.
+    Doctor {
+        /// The members' data dirs (DIR/member/wal, DIR/member/snap).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for: bash, zsh, fish, elvish or powershell.

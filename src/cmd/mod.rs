@@ -34,6 +34,30 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// `raftctl doctor DIR…`.
+fn doctor(
+    dirs: &[std::path::PathBuf],
+    format: crate::output::Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    for d in dirs {
+        if !d.is_dir() {
+            anyhow::bail!("{}: not a directory", d.display());
+        }
+    }
+    let report = crate::doctor::examine(dirs);
+    let fit = crate::output::Fit {
+        width: crate::output::width(),
+        base: None,
+    };
+    crate::output::render_fit(&report, format, out, &fit)?;
+    Ok(if report.ok {
+        Outcome::Ok
+    } else {
+        Outcome::ProblemFound
+    })
+}
+
 pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let format = args.output;
     let (dial, command) = (args.net.dial_timeout.0, args.net.command_timeout.0);
@@ -93,6 +117,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Chaos(a) => chaos::run(*a, eps, format, out),
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),
+        Command::Doctor { dirs } => doctor(&dirs, format, out),
         Command::Completions { shell } => generate::completions(shell, out),
         Command::Man { dir } => generate::man(dir.as_deref(), out),
     }

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod chaos;
 pub mod cluster;
+pub mod doctor;
 pub mod dump;
 pub mod endpoint;
 pub mod fields;

@@ -85,6 +85,8 @@ pub struct VerifyReport {
     pub entries: u64,
     pub first_index: Option<u64>,
     pub last_index: Option<u64>,
+    /// The term of the last entry.
+    pub last_term: Option<u64>,
     pub problems: Vec<Problem>,
     #[serde(serialize_with = "super::problem::ser_hard_state")]
     pub hard_state: Option<crate::proto::raftpb::HardState>,
@@ -367,6 +369,7 @@ fn report(
         entries: s.entries,
         first_index: s.first_index,
         last_index: s.last_index,
+        last_term: s.terms.map(|t| t.1),
         problems,
         hard_state: s.hard_state,
         node_id: s.node_id,

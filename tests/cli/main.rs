@@ -11,6 +11,7 @@ mod cluster;
 mod commands;
 mod conventions;
 mod damage;
+mod doctor;
 mod doors;
 mod etcd_fixtures;
 mod everyday;
