@@ -287,8 +287,9 @@ impl Members {
 
     /// Arms `point` on member `id` (`exit`) and waits, within most of the fault's hold, for
     /// its process to die there; for a snapshot apply, the member is cut off first until the
-    /// leader has compacted past its log, so that healing makes the leader send a snapshot.
-    /// A point not reached in time is disarmed again (and the event says so).
+    /// leader has compacted past its log, so that letting it through makes the leader send a
+    /// snapshot (`cut_off` and `until_compacted`). A point not reached in
+    /// time is disarmed again (and the event says so).
     async fn crash_point(
         &self,
         p: &Planned,
@@ -308,47 +309,26 @@ impl Members {
             .ok_or_else(|| anyhow!("no API address known for node {id}"))?;
         let c = self.client(&api);
         let deadline = Instant::now() + Duration::from_millis(p.hold_ms.saturating_sub(1500));
-        let mut cut = false;
-        if snapshot_apply {
-            let others: Vec<u64> = leader
-                .voters
-                .iter()
-                .chain(&leader.learners)
-                .copied()
-                .filter(|&x| x != id)
-                .collect();
-            // The member refuses a partition naming peers it does not know yet (one that has
-            // just joined): wait until its own view holds them, or skip the fault.
-            if !self.knows_peers(&c, &others, deadline).await {
-                self.update(event, |ev| {
-                    ev.crashed = Some(false);
-                    ev.note = format!("node {id} has not learned its peers yet: skipped");
-                });
-                return Ok((vec![id], Heal::Nothing));
-            }
-            let f = Faults {
-                partition: others,
-                ..Faults::default()
-            };
-            self.set_faults(leader, id, &f).await?;
-            cut = true;
+        if snapshot_apply && !self.cut_off(leader, id, &c, deadline).await? {
+            self.update(event, |ev| {
+                ev.crashed = Some(false);
+                ev.note = format!("node {id} has not learned its peers yet: skipped");
+            });
+            return Ok((vec![id], Heal::Nothing));
         }
         c.failpoints(Some((point, "exit")))
             .await
             .with_context(|| format!("arming {point} on node {id}"))?;
+        if snapshot_apply {
+            // Let through when the leader has compacted past it, or at the deadline; the
+            // loop below then waits for the snapshot to kill it, or disarms the point.
+            self.until_compacted(leader, id, deadline).await?;
+        }
         loop {
             if !process::alive(&e) {
                 break;
             }
-            if cut && self.compacted_past(id).await {
-                // The leader must send a snapshot now: let it through.
-                self.set_faults(leader, id, &Faults::default()).await?;
-                cut = false;
-            }
             if Instant::now() > deadline {
-                if cut {
-                    self.set_faults(leader, id, &Faults::default()).await?;
-                }
                 c.failpoints(Some((point, "off")))
                     .await
                     .with_context(|| format!("disarming {point} on node {id}"))?;
@@ -378,6 +358,56 @@ impl Members {
         Ok((vec![id], Heal::Restart(id)))
     }
 
+    /// Cuts member `id` off, both ways, from every other member (the fault API's partition);
+    /// false, and nothing done, when it does not know them all by `deadline` (one that has
+    /// just joined: it refuses a partition naming peers it does not know).
+    async fn cut_off(
+        &self,
+        leader: &NodeStatus,
+        id: u64,
+        c: &Client,
+        deadline: Instant,
+    ) -> anyhow::Result<bool> {
+        let others: Vec<u64> = leader
+            .voters
+            .iter()
+            .chain(&leader.learners)
+            .copied()
+            .filter(|&x| x != id)
+            .collect();
+        if !self.knows_peers(c, &others, deadline).await {
+            return Ok(false);
+        }
+        let f = Faults {
+            partition: others,
+            ..Faults::default()
+        };
+        self.set_faults(leader, id, &f).await?;
+        Ok(true)
+    }
+
+    /// Waits until the leader's log starts past member `id`'s last entry (only a snapshot can
+    /// bring it up to date), then lets it through; its status then, or `None` when that did
+    /// not happen by `deadline` (it is let through all the same).
+    async fn until_compacted(
+        &self,
+        leader: &NodeStatus,
+        id: u64,
+        deadline: Instant,
+    ) -> anyhow::Result<Option<NodeStatus>> {
+        let found = loop {
+            if let Some(st) = self.compacted_past(id).await {
+                break Some(st);
+            }
+            if Instant::now() > deadline {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        self.set_faults(leader, id, &Faults::default()).await?;
+        Ok(found)
+    }
+
     /// Whether the member behind `c` lists every one of `peers` as a member, by `deadline`.
     async fn knows_peers(&self, c: &Client, peers: &[u64], deadline: Instant) -> bool {
         loop {
@@ -393,19 +423,12 @@ impl Members {
         }
     }
 
-    /// Whether the leader's log now starts past member `id`'s last entry (only a snapshot can
-    /// bring it up to date).
-    async fn compacted_past(&self, id: u64) -> bool {
-        let Ok((leader, _)) = self.leader().await else {
-            return false;
-        };
-        let Some(api) = self.api_of(&leader, id) else {
-            return false;
-        };
-        match self.client(&api).status().await {
-            Ok(s) => leader.first_index > s.last_index + 1,
-            Err(_) => false,
-        }
+    /// Member `id`'s status, when the leader's log now starts past its last entry.
+    async fn compacted_past(&self, id: u64) -> Option<NodeStatus> {
+        let (leader, _) = self.leader().await.ok()?;
+        let api = self.api_of(&leader, id)?;
+        let s = self.client(&api).status().await.ok()?;
+        (leader.first_index > s.last_index + 1).then_some(s)
     }
 
     /// A learner added (its process started with --join), caught up and promoted; then a
