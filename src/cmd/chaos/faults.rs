@@ -1,6 +1,7 @@
 //! Carrying out the schedule on a real cluster: signals to the members' processes (by pid,
 //! checked to be that member's), `PUT /faults` on their APIs, leadership transfers and
-//! membership changes (`member add` and `member remove`'s own code); then healing it all.
+//! membership changes (`member add`, `member remove` and `member::replace`'s own code); then
+//! healing it all.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
