@@ -525,7 +525,7 @@ _raftctl() {
                     return 0
                     ;;
                 --faults)
-                    COMPREPLY=($(compgen -W "kill pause partition loss delay transfer membership crash-point all none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "kill pause partition loss delay transfer membership crash-point blackhole joint all none" -- "${cur}"))
                     return 0
                     ;;
                 --seed)

@@ -406,7 +406,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l nodes -d 'Memb
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l duration -d 'How long the workload and the faults run (e.g. 20s, 3m), before healing and checking' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l clients -d 'Concurrent clients' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l keys -d 'Keys the clients share (chaos/k00, chaos/k01, …)' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l faults -d 'The faults to inject, comma-separated: kill, pause, partition, loss, delay, transfer, membership, crash-point, or all (none for a run without faults)' -r -f -a "kill\t'SIGKILL a member (a random one or the leader), then start it again'
+complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l faults -d 'The faults to inject, comma-separated: kill, pause, partition, loss, delay, transfer, membership, crash-point, blackhole, joint, or all (none for a run without faults)' -r -f -a "kill\t'SIGKILL a member (a random one or the leader), then start it again'
 pause\t'SIGSTOP a member (a random one or the leader), then SIGCONT it'
 partition\t'Cut members off through the fault API: the leader alone, a minority from the majority, or one member one way (it hears the others, they do not hear it)'
 loss\t'Drop a share of every member\'s outgoing messages'
@@ -414,6 +414,8 @@ delay\t'Delay one member\'s (or every member\'s) outgoing messages'
 transfer\t'Move leadership to another voter'
 membership\t'Add a learner (a new process), promote it, then remove a voter and stop it'
 crash-point\t'Arm a persistence point (a failpoint: before or after the WAL save, the snapshot save or a snapshot\'s apply, after WAL segments are released, before the leader sends) on a member, wait for it to die there, then start it again'
+blackhole\t'Cut a follower off until the leader has compacted past its log, then let it through and wait for it to install the leader\'s snapshot'
+joint\t'Replace a voter in one joint change: a learner added (a new process) and caught up, then promoted as the voter is removed (one ConfChangeV2); the removed one stopped'
 all\t'Every kind above'
 none\t'No faults: the workload and the checks only'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l seed -d 'The seed of the fault schedule (random when absent; the report names it): the same seed, duration and faults give the same schedule of kinds, targets and times' -r

@@ -24,6 +24,12 @@ pub enum FaultArg {
     /// save or a snapshot's apply, after WAL segments are released, before the leader sends)
     /// on a member, wait for it to die there, then start it again.
     CrashPoint,
+    /// Cut a follower off until the leader has compacted past its log, then let it through
+    /// and wait for it to install the leader's snapshot.
+    Blackhole,
+    /// Replace a voter in one joint change: a learner added (a new process) and caught up,
+    /// then promoted as the voter is removed (one ConfChangeV2); the removed one stopped.
+    Joint,
     /// Every kind above.
     All,
     /// No faults: the workload and the checks only.
@@ -45,7 +51,7 @@ pub struct ChaosArgs {
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub keys: u64,
     /// The faults to inject, comma-separated: kill, pause, partition, loss, delay, transfer,
-    /// membership, crash-point, or all (none for a run without faults).
+    /// membership, crash-point, blackhole, joint, or all (none for a run without faults).
     #[arg(
         long,
         value_name = "LIST",

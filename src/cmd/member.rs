@@ -9,7 +9,7 @@ use super::target::{self, Target};
 use super::{Outcome, UsageError};
 use crate::cli::MemberCommand;
 use crate::cluster::{Manifest, MemberEntry, process};
-use crate::node::{Change, ChangeKind, NodeStatus};
+use crate::node::{Change, ChangeKind, Membership, NodeStatus};
 use crate::output::cluster::{MemberList, MemberRow};
 use crate::output::{self, Format};
 
@@ -371,12 +371,7 @@ pub(super) async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
         bail!("cannot remove node {id}: it is the last voter");
     }
     if leader.id == id {
-        // raft-rs keeps a removed leader leading (etcd#11038): hand over first.
-        target::client(&ep, target::node_label(id, &ep))
-            .transfer(None)
-            .await
-            .context("handing over leadership before removing the leader")?;
-        ep = wait_leader_other_than(t, id).await?;
+        ep = hand_over(t, id, &ep).await?;
     }
     let remove = Change::of(ChangeKind::Remove, id);
     let after = change(&ep, vec![remove])
@@ -407,6 +402,38 @@ pub(super) async fn remove(t: &Target, id: u64) -> anyhow::Result<NodeStatus> {
     l.voters_outgoing = after.voters_outgoing;
     l.members.retain(|m| m.id != id);
     Ok(l)
+}
+
+/// Leader `id`, about to be removed, hands leadership to another voter (raft-rs keeps a
+/// removed leader leading, etcd#11038); the new leader's endpoint.
+async fn hand_over(t: &Target, id: u64, ep: &str) -> anyhow::Result<String> {
+    target::client(ep, target::node_label(id, ep))
+        .transfer(None)
+        .await
+        .context("handing over leadership before removing the leader")?;
+    wait_leader_other_than(t, id).await
+}
+
+/// Voter `old` replaced by learner `new` in one joint change (ConfChangeV2: AddNode `new` and
+/// RemoveNode `old` together, as the simulation's admin does), leadership handed over first
+/// when `old` leads; then, once the joint configuration is left, `old`'s local process
+/// stopped and the manifest updated (`joint_changes`). The membership the change entered (its
+/// outgoing half the voters of before) and the leader's status once it was left.
+pub(super) async fn replace(
+    t: &Target,
+    new: u64,
+    old: u64,
+) -> anyhow::Result<(Membership, NodeStatus)> {
+    let (leader, ep) = target::leader(&t.endpoints).await?;
+    target::known_member(&leader, old)?;
+    if !leader.learners.contains(&new) {
+        bail!("node {new} is not a learner: only a learner (caught up) takes a voter's place");
+    }
+    if leader.id == old {
+        hand_over(t, old, &ep).await?;
+    }
+    let promote = vec![Change::of(ChangeKind::AddVoter, new)];
+    joint_changes(t, promote, Vec::new(), &[old]).await
 }
 
 async fn wait_leader_other_than(t: &Target, id: u64) -> anyhow::Result<String> {
@@ -466,7 +493,8 @@ async fn joint(t: &Target, add: &[String], remove: &[u64]) -> anyhow::Result<Nod
         )));
     }
     if adds.is_empty() {
-        return joint_changes(t, Vec::new(), Vec::new(), remove).await;
+        let (_, status) = joint_changes(t, Vec::new(), Vec::new(), remove).await?;
+        return Ok(status);
     }
     let Some(manifest) = t.manifest.as_ref() else {
         bail!(UsageError(
@@ -492,15 +520,19 @@ async fn joint(t: &Target, add: &[String], remove: &[u64]) -> anyhow::Result<Nod
         });
         starts.push(e);
     }
-    joint_changes(t, changes, starts, remove).await
+    let (_, status) = joint_changes(t, changes, starts, remove).await?;
+    Ok(status)
 }
 
+/// Proposes `changes` plus the removal of `remove` as one change, starts `starts` after it,
+/// waits until the joint configuration is left, then stops the removed members' local
+/// processes; the membership the change answered with, and the leader's status after.
 async fn joint_changes(
     t: &Target,
     mut changes: Vec<Change>,
     starts: Vec<MemberEntry>,
     remove: &[u64],
-) -> anyhow::Result<NodeStatus> {
+) -> anyhow::Result<(Membership, NodeStatus)> {
     let (leader, ep) = target::leader(&t.endpoints).await?;
     for &id in remove {
         target::known_member(&leader, id)?;
@@ -550,5 +582,5 @@ async fn joint_changes(
         })
         .with_context(|| applied.clone())?;
     }
-    Ok(status)
+    Ok((after, status))
 }

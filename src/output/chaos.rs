@@ -43,6 +43,10 @@ pub struct FaultEvent {
     /// Whether the member died there (a point not reached in time is disarmed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crashed: Option<bool>,
+    /// A blackhole: whether the member installed a snapshot from the leader within the
+    /// fault's hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<bool>,
 }
 
 /// Requests of one kind by what became of them.

@@ -66,6 +66,8 @@ fn fault_colour(kind: &str) -> &'static str {
         "loss" => "#16a085",
         "delay" => "#2980b9",
         "transfer" => "#7f8c8d",
+        "blackhole" => "#2c3e50",
+        "joint" => "#a0522d",
         _ => "#c0a000",
     }
 }
@@ -195,5 +197,23 @@ mod tests {
         assert!(h.contains("stroke=\"#e00\""));
         assert!(h.contains(">kill node 2</title>"));
         assert!(!h.contains("<script"));
+    }
+
+    #[test]
+    fn each_new_fault_kind_has_a_colour_of_its_own() {
+        let kinds = ["kill", "pause", "partition", "loss", "delay", "transfer"];
+        for k in ["blackhole", "joint"] {
+            let c = fault_colour(k);
+            assert_ne!(c, fault_colour("membership"), "{k}");
+            assert!(kinds.iter().all(|o| fault_colour(o) != c), "{k}");
+        }
+        let spans = [Span {
+            kind: "blackhole".into(),
+            start_ms: 100,
+            end_ms: 400,
+            label: "blackhole member#1 (nodes [2])".into(),
+        }];
+        let h = html("t", &[1], &[], &spans, 1_000_000);
+        assert!(h.contains("fill=\"#2c3e50\">blackhole</text>"), "{h}");
     }
 }

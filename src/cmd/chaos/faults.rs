@@ -1,6 +1,7 @@
 //! Carrying out the schedule on a real cluster: signals to the members' processes (by pid,
 //! checked to be that member's), `PUT /faults` on their APIs, leadership transfers and
-//! membership changes (`member add` and `member remove`'s own code); then healing it all.
+//! membership changes (`member add`, `member remove` and `member::replace`'s own code); then
+//! healing it all.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,10 @@ use anyhow::{Context, anyhow, bail};
 
 /// How long a restarted member may take to answer its API again.
 const RESTART_DEADLINE: Duration = Duration::from_secs(20);
+
+/// The end of a blackhole's hold kept for the snapshot, once the leader has compacted past
+/// the member's log.
+const BLACKHOLE_SNAPSHOT_MS: u64 = 2000;
 
 /// What undoes a fault.
 enum Heal {
@@ -71,6 +76,7 @@ impl Members {
             note: String::new(),
             point: p.point.map(String::from),
             crashed: None,
+            snapshot: None,
         });
         ev.len() - 1
     }
@@ -141,12 +147,13 @@ impl Members {
                 }
             };
             // A crash point's hold counts from the arming: the wait for the member to die
-            // there is part of it.
+            // there is part of it. A blackhole held itself, as long as it took.
             let hold = match p.kind {
                 Kind::CrashPoint => {
                     let spent = self.shared.clock.ms().saturating_sub(started);
                     p.hold_ms.saturating_sub(spent).max(500)
                 }
+                Kind::Blackhole => 0,
                 _ => p.hold_ms,
             };
             if hold > 0 {
@@ -171,6 +178,11 @@ impl Members {
             Target::Leader => Some(leader.id),
             Target::Member(k) | Target::OneWay(k) => schedule::nth(&voters, k),
             Target::All | Target::Minority(_) => None,
+        };
+        // A snapshot from the leader reaches a follower only.
+        let follower = |k: u64| {
+            let others: Vec<u64> = voters.iter().copied().filter(|&v| v != leader.id).collect();
+            schedule::nth(&others, k)
         };
         let all: Vec<u64> = voters.iter().chain(&leader.learners).copied().collect();
         match p.kind {
@@ -263,32 +275,36 @@ impl Members {
                     .with_context(|| format!("transferring leadership to node {to}"))?;
                 Ok((vec![t.from, t.to], Heal::Nothing))
             }
-            Kind::Membership => self.churn(p, &voters).await,
+            Kind::Membership => self.churn(p, event, &voters, false).await,
+            Kind::Joint => self.churn(p, event, &voters, true).await,
             Kind::CrashPoint => {
                 let point = p
                     .point
                     .ok_or_else(|| anyhow!("a crash point names its failpoint"))?;
                 let snapshot_apply = point.starts_with("raftctl::snapshot_apply::");
                 let id = match p.target {
-                    // A snapshot from the leader reaches a follower only.
-                    Target::Member(k) if snapshot_apply => {
-                        let others: Vec<u64> =
-                            voters.iter().copied().filter(|&v| v != leader.id).collect();
-                        schedule::nth(&others, k)
-                    }
+                    Target::Member(k) if snapshot_apply => follower(k),
                     t => pick(t),
                 }
                 .ok_or_else(|| anyhow!("no voter to crash"))?;
                 self.crash_point(p, event, &leader, id, point, snapshot_apply)
                     .await
             }
+            Kind::Blackhole => {
+                let Target::Member(k) = p.target else {
+                    bail!("a blackhole names a member");
+                };
+                let id = follower(k).ok_or_else(|| anyhow!("no follower to cut off"))?;
+                self.blackhole(p, event, &leader, id).await
+            }
         }
     }
 
     /// Arms `point` on member `id` (`exit`) and waits, within most of the fault's hold, for
     /// its process to die there; for a snapshot apply, the member is cut off first until the
-    /// leader has compacted past its log, so that healing makes the leader send a snapshot.
-    /// A point not reached in time is disarmed again (and the event says so).
+    /// leader has compacted past its log, so that letting it through makes the leader send a
+    /// snapshot (`cut_off` and `until_compacted`, as a blackhole does). A point not reached in
+    /// time is disarmed again (and the event says so).
     async fn crash_point(
         &self,
         p: &Planned,
@@ -308,47 +324,26 @@ impl Members {
             .ok_or_else(|| anyhow!("no API address known for node {id}"))?;
         let c = self.client(&api);
         let deadline = Instant::now() + Duration::from_millis(p.hold_ms.saturating_sub(1500));
-        let mut cut = false;
-        if snapshot_apply {
-            let others: Vec<u64> = leader
-                .voters
-                .iter()
-                .chain(&leader.learners)
-                .copied()
-                .filter(|&x| x != id)
-                .collect();
-            // The member refuses a partition naming peers it does not know yet (one that has
-            // just joined): wait until its own view holds them, or skip the fault.
-            if !self.knows_peers(&c, &others, deadline).await {
-                self.update(event, |ev| {
-                    ev.crashed = Some(false);
-                    ev.note = format!("node {id} has not learned its peers yet: skipped");
-                });
-                return Ok((vec![id], Heal::Nothing));
-            }
-            let f = Faults {
-                partition: others,
-                ..Faults::default()
-            };
-            self.set_faults(leader, id, &f).await?;
-            cut = true;
+        if snapshot_apply && !self.cut_off(leader, id, &c, deadline).await? {
+            self.update(event, |ev| {
+                ev.crashed = Some(false);
+                ev.note = format!("node {id} has not learned its peers yet: skipped");
+            });
+            return Ok((vec![id], Heal::Nothing));
         }
         c.failpoints(Some((point, "exit")))
             .await
             .with_context(|| format!("arming {point} on node {id}"))?;
+        if snapshot_apply {
+            // Let through when the leader has compacted past it, or at the deadline; the
+            // loop below then waits for the snapshot to kill it, or disarms the point.
+            self.until_compacted(leader, id, deadline).await?;
+        }
         loop {
             if !process::alive(&e) {
                 break;
             }
-            if cut && self.compacted_past(id).await {
-                // The leader must send a snapshot now: let it through.
-                self.set_faults(leader, id, &Faults::default()).await?;
-                cut = false;
-            }
             if Instant::now() > deadline {
-                if cut {
-                    self.set_faults(leader, id, &Faults::default()).await?;
-                }
                 c.failpoints(Some((point, "off")))
                     .await
                     .with_context(|| format!("disarming {point} on node {id}"))?;
@@ -378,6 +373,131 @@ impl Members {
         Ok((vec![id], Heal::Restart(id)))
     }
 
+    /// Follower `id` cut off until the leader must send it a snapshot, then let through;
+    /// done when it has installed one (its snapshot index past the last entry it had) — all
+    /// within the fault's hold. One that has not is `snapshot: false`, and the report counts
+    /// it apart.
+    async fn blackhole(
+        &self,
+        p: &Planned,
+        event: usize,
+        leader: &NodeStatus,
+        id: u64,
+    ) -> anyhow::Result<(Vec<u64>, Heal)> {
+        let api = self
+            .api_of(leader, id)
+            .ok_or_else(|| anyhow!("no API address known for node {id}"))?;
+        let c = self.client(&api);
+        let start = Instant::now();
+        let end = start + Duration::from_millis(p.hold_ms);
+        // Most of the hold for the compaction, the rest (at least this) for the snapshot.
+        let cut_deadline = end - Duration::from_millis(p.hold_ms.min(BLACKHOLE_SNAPSHOT_MS));
+        let secs = p.hold_ms / 1000;
+        let failed = |note: String| {
+            self.update(event, |ev| {
+                ev.snapshot = Some(false);
+                ev.note = note;
+            })
+        };
+        if !self.cut_off(leader, id, &c, cut_deadline).await? {
+            failed(format!(
+                "node {id} has not learned its peers yet: not cut off"
+            ));
+            return Ok((vec![id], Heal::Nothing));
+        }
+        let Some(cut) = self.until_compacted(leader, id, cut_deadline).await? else {
+            failed(format!(
+                "the leader did not compact past node {id}'s log within {:.1} s: let through, \
+                 no snapshot needed",
+                start.elapsed().as_secs_f64()
+            ));
+            return Ok((vec![id], Heal::Nothing));
+        };
+        let through = Instant::now();
+        let mut last = None;
+        loop {
+            if let Ok(st) = c.status().await {
+                if st.snapshot_index > cut.last_index {
+                    self.update(event, |ev| {
+                        ev.snapshot = Some(true);
+                        ev.note = format!(
+                            "node {id} cut off at index {} for {:.1} s, until the leader's log \
+                             started past it; installed a snapshot at index {} {:.1} s after it \
+                             was let through (applied {})",
+                            cut.last_index,
+                            through.duration_since(start).as_secs_f64(),
+                            st.snapshot_index,
+                            through.elapsed().as_secs_f64(),
+                            st.applied
+                        );
+                    });
+                    return Ok((vec![id], Heal::Nothing));
+                }
+                last = Some(st.snapshot_index);
+            }
+            if Instant::now() > end {
+                failed(format!(
+                    "node {id} cut off at index {} until the leader's log started past it, \
+                     then let through; no snapshot within {secs} s (its snapshot index {})",
+                    cut.last_index,
+                    last.map_or("unknown".to_string(), |i| i.to_string())
+                ));
+                return Ok((vec![id], Heal::Nothing));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Cuts member `id` off, both ways, from every other member (the fault API's partition);
+    /// false, and nothing done, when it does not know them all by `deadline` (one that has
+    /// just joined: it refuses a partition naming peers it does not know).
+    async fn cut_off(
+        &self,
+        leader: &NodeStatus,
+        id: u64,
+        c: &Client,
+        deadline: Instant,
+    ) -> anyhow::Result<bool> {
+        let others: Vec<u64> = leader
+            .voters
+            .iter()
+            .chain(&leader.learners)
+            .copied()
+            .filter(|&x| x != id)
+            .collect();
+        if !self.knows_peers(c, &others, deadline).await {
+            return Ok(false);
+        }
+        let f = Faults {
+            partition: others,
+            ..Faults::default()
+        };
+        self.set_faults(leader, id, &f).await?;
+        Ok(true)
+    }
+
+    /// Waits until the leader's log starts past member `id`'s last entry (only a snapshot can
+    /// bring it up to date), then lets it through; its status then, or `None` when that did
+    /// not happen by `deadline` (it is let through all the same).
+    async fn until_compacted(
+        &self,
+        leader: &NodeStatus,
+        id: u64,
+        deadline: Instant,
+    ) -> anyhow::Result<Option<NodeStatus>> {
+        let found = loop {
+            if let Some(st) = self.compacted_past(id).await {
+                break Some(st);
+            }
+            if Instant::now() > deadline {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        self.set_faults(leader, id, &Faults::default()).await?;
+        Ok(found)
+    }
+
     /// Whether the member behind `c` lists every one of `peers` as a member, by `deadline`.
     async fn knows_peers(&self, c: &Client, peers: &[u64], deadline: Instant) -> bool {
         loop {
@@ -393,24 +513,25 @@ impl Members {
         }
     }
 
-    /// Whether the leader's log now starts past member `id`'s last entry (only a snapshot can
-    /// bring it up to date).
-    async fn compacted_past(&self, id: u64) -> bool {
-        let Ok((leader, _)) = self.leader().await else {
-            return false;
-        };
-        let Some(api) = self.api_of(&leader, id) else {
-            return false;
-        };
-        match self.client(&api).status().await {
-            Ok(s) => leader.first_index > s.last_index + 1,
-            Err(_) => false,
-        }
+    /// Member `id`'s status, when the leader's log now starts past its last entry.
+    async fn compacted_past(&self, id: u64) -> Option<NodeStatus> {
+        let (leader, _) = self.leader().await.ok()?;
+        let api = self.api_of(&leader, id)?;
+        let s = self.client(&api).status().await.ok()?;
+        (leader.first_index > s.last_index + 1).then_some(s)
     }
 
-    /// A learner added (its process started with --join), caught up and promoted; then a
-    /// voter of before (the pick's) removed and its process stopped.
-    async fn churn(&self, p: &Planned, voters: &[u64]) -> anyhow::Result<(Vec<u64>, Heal)> {
+    /// A learner added (its process started with --join) and caught up (`member add`'s
+    /// code); then either promoted, and a voter of before (the pick's) removed and its process
+    /// stopped (`member remove`'s code), or — `joint` — promoted as that voter is removed, in
+    /// one joint change (`member::replace`), the removed one's process stopped after.
+    async fn churn(
+        &self,
+        p: &Planned,
+        event: usize,
+        voters: &[u64],
+        joint: bool,
+    ) -> anyhow::Result<(Vec<u64>, Heal)> {
         let Target::Member(k) = p.target else {
             bail!("a membership change names the member to remove");
         };
@@ -419,7 +540,7 @@ impl Members {
             endpoints: self.shared.endpoints(),
             manifest: Some(self.manifest()?),
         };
-        let row = crate::cmd::member::add(&t, false, None, None, None)
+        let row = crate::cmd::member::add(&t, joint, None, None, None)
             .await
             .context("adding a member")?;
         self.refresh_endpoints();
@@ -429,9 +550,27 @@ impl Members {
             endpoints: m.endpoints(),
             manifest: Some(m),
         };
-        crate::cmd::member::remove(&t, victim)
-            .await
-            .with_context(|| format!("node {} was added; removing node {victim}", row.id))?;
+        if joint {
+            let (entered, left) = crate::cmd::member::replace(&t, row.id, victim)
+                .await
+                .with_context(|| {
+                    format!(
+                        "learner {} was added; replacing node {victim} with it",
+                        row.id
+                    )
+                })?;
+            self.update(event, |ev| {
+                ev.note = format!(
+                    "learner {} took voter {victim}'s place in one joint change: voters {:?} \
+                     and outgoing {:?} at index {}; left, voters now {:?}",
+                    row.id, entered.voters, entered.voters_outgoing, entered.index, left.voters
+                )
+            });
+        } else {
+            crate::cmd::member::remove(&t, victim)
+                .await
+                .with_context(|| format!("node {} was added; removing node {victim}", row.id))?;
+        }
         if let Some(pid) = pid {
             process::reap(pid);
         }

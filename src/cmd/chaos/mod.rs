@@ -86,6 +86,8 @@ fn settings(a: &ChaosArgs) -> Result<Settings, UsageError> {
             FaultArg::Transfer => kinds.push(Kind::Transfer),
             FaultArg::Membership => kinds.push(Kind::Membership),
             FaultArg::CrashPoint => kinds.push(Kind::CrashPoint),
+            FaultArg::Blackhole => kinds.push(Kind::Blackhole),
+            FaultArg::Joint => kinds.push(Kind::Joint),
         }
     }
     kinds.sort();
@@ -847,14 +849,7 @@ fn judge(
             s.min_rate
         ));
     }
-    let mut faults: BTreeMap<String, u64> = BTreeMap::new();
-    let mut crash_points: BTreeMap<String, u64> = BTreeMap::new();
-    for e in ran.events.iter().filter(|e| e.ok) {
-        *faults.entry(e.kind.clone()).or_default() += 1;
-        if let (Some(p), Some(true)) = (&e.point, e.crashed) {
-            *crash_points.entry(p.clone()).or_default() += 1;
-        }
-    }
+    let (faults, crash_points) = fault_counts(&ran.events);
     let wal_ok = wal.as_ref().map(|w| w.iter().all(|x| x.ok));
     if wal_ok == Some(false) {
         let bad: Vec<String> = wal
@@ -911,6 +906,31 @@ fn judge(
         report_dir: None,
     };
     (report, ran.records)
+}
+
+/// The faults carried out, by kind, and the crash points members died at. A blackhole that
+/// did not end in a snapshot is not what it set out to be: it counts apart, as
+/// `blackhole (no snapshot within N s)`.
+fn fault_counts(
+    events: &[crate::output::chaos::FaultEvent],
+) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
+    let mut faults: BTreeMap<String, u64> = BTreeMap::new();
+    let mut crash_points: BTreeMap<String, u64> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.ok) {
+        let kind = match e.snapshot {
+            Some(false) => format!(
+                "{} (no snapshot within {} s)",
+                e.kind,
+                schedule::BLACKHOLE_HOLD_MS / 1000
+            ),
+            _ => e.kind.clone(),
+        };
+        *faults.entry(kind).or_default() += 1;
+        if let (Some(p), Some(true)) = (&e.point, e.crashed) {
+            *crash_points.entry(p.clone()).or_default() += 1;
+        }
+    }
+    (faults, crash_points)
 }
 
 /// `--report DIR`: report.json, history.json (every request, with its place in the history
@@ -1099,6 +1119,41 @@ mod tests {
             rec(9, ReqKind::Get, Some("a"), 40, Some(50)),
         ]);
         assert_eq!(lost_writes(&recs, &h, 9).len(), 1);
+    }
+
+    #[test]
+    fn a_blackhole_without_a_snapshot_counts_apart() {
+        let ev = |kind: &str, ok: bool, snapshot: Option<bool>, crashed: Option<bool>| {
+            crate::output::chaos::FaultEvent {
+                kind: kind.into(),
+                target: "member#1".into(),
+                nodes: vec![2],
+                start_ms: 0,
+                end_ms: Some(1),
+                ok,
+                note: String::new(),
+                point: crashed.map(|_| "raftctl::wal_save::after".into()),
+                crashed,
+                snapshot,
+            }
+        };
+        let (faults, points) = fault_counts(&[
+            ev("blackhole", true, Some(true), None),
+            ev("blackhole", true, Some(false), None),
+            ev("blackhole", false, None, None),
+            ev("crash-point", true, None, Some(true)),
+            ev("crash-point", true, None, Some(false)),
+            ev("joint", true, None, None),
+        ]);
+        let want: BTreeMap<String, u64> = [
+            ("blackhole".to_string(), 1),
+            ("blackhole (no snapshot within 6 s)".to_string(), 1),
+            ("crash-point".to_string(), 2),
+            ("joint".to_string(), 1),
+        ]
+        .into();
+        assert_eq!(faults, want);
+        assert_eq!(points.get("raftctl::wal_save::after"), Some(&1));
     }
 
     #[test]

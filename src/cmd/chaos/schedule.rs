@@ -23,10 +23,16 @@ pub enum Kind {
     /// A member armed at a persistence point (`crate::failpoint`) dies there.
     #[serde(rename = "crash-point")]
     CrashPoint,
+    /// A follower cut off both ways until the leader has compacted past its log, then let
+    /// through: the leader must send it a snapshot.
+    Blackhole,
+    /// A voter replaced in one joint change: a learner added (its process started), then
+    /// promoted while the voter is removed, in one ConfChangeV2.
+    Joint,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Kill,
         Kind::Pause,
         Kind::Partition,
@@ -35,6 +41,8 @@ impl Kind {
         Kind::Transfer,
         Kind::Membership,
         Kind::CrashPoint,
+        Kind::Blackhole,
+        Kind::Joint,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +55,8 @@ impl Kind {
             Kind::Transfer => "transfer",
             Kind::Membership => "membership",
             Kind::CrashPoint => "crash-point",
+            Kind::Blackhole => "blackhole",
+            Kind::Joint => "joint",
         }
     }
 
@@ -54,7 +64,7 @@ impl Kind {
     pub fn needs_processes(self) -> bool {
         matches!(
             self,
-            Kind::Kill | Kind::Pause | Kind::Membership | Kind::CrashPoint
+            Kind::Kill | Kind::Pause | Kind::Membership | Kind::CrashPoint | Kind::Joint
         )
     }
 }
@@ -132,6 +142,11 @@ impl Planned {
 /// Milliseconds of workload before the first fault, and kept free of faults at the end.
 const WARM_UP_MS: u64 = 1000;
 
+/// The most a blackhole takes: cut off until the leader compacts past the member's log, then
+/// until it has installed the leader's snapshot (the report counts one that has not by then
+/// apart).
+pub const BLACKHOLE_HOLD_MS: u64 = 6000;
+
 /// The schedule for a run of `duration_ms` with these kinds (none: an empty schedule). The
 /// kinds come in rounds, each a shuffle of all of them, so that a short run still sees many
 /// kinds; each fault ends before the run does.
@@ -180,10 +195,13 @@ pub fn plan(seed: u64, duration_ms: u64, kinds: &[Kind]) -> Vec<Planned> {
                 };
                 (t, rng.random_range(1500..=4000))
             }
-            Kind::Transfer | Kind::Membership => (Target::Member(pick), 0),
+            Kind::Transfer | Kind::Membership | Kind::Joint => (Target::Member(pick), 0),
             // The hold is how long the member has to reach the point (a snapshot from the
             // leader needs it cut off first), then to stay down before it is started again.
             Kind::CrashPoint => (Target::Member(pick), rng.random_range(3500..=6000)),
+            // A follower; the hold bounds the whole of it (cut off, compacted past, let
+            // through, snapshot installed), which usually ends sooner.
+            Kind::Blackhole => (Target::Member(pick), BLACKHOLE_HOLD_MS),
         };
         let point = (kind == Kind::CrashPoint).then(|| {
             let points = crate::failpoint::Point::ALL;
@@ -287,6 +305,21 @@ mod tests {
         assert!(points.len() >= 4, "several points: {points:?}");
         // Too short for any fault.
         assert!(plan(3, 1_000, &Kind::ALL).is_empty());
+        // A blackhole aims at a member (a follower, resolved when it starts) and is bounded
+        // by its fixed hold; a joint replace names the voter to replace and holds nothing.
+        let s = plan(3, 60_000, &[Kind::Blackhole, Kind::Joint]);
+        assert!(s.iter().any(|p| p.kind == Kind::Blackhole), "{s:?}");
+        assert!(s.iter().any(|p| p.kind == Kind::Joint), "{s:?}");
+        for p in &s {
+            assert!(matches!(p.target, Target::Member(_)), "{p:?}");
+            let hold = if p.kind == Kind::Blackhole {
+                BLACKHOLE_HOLD_MS
+            } else {
+                0
+            };
+            assert_eq!(p.hold_ms, hold, "{p:?}");
+        }
+        assert!(Kind::Joint.needs_processes() && !Kind::Blackhole.needs_processes());
     }
 
     #[test]
