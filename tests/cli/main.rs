@@ -18,6 +18,7 @@ mod failpoints;
 mod generated;
 mod harness;
 mod membership;
+mod netns;
 mod oracle;
 mod props;
 mod pty;
