@@ -236,16 +236,54 @@ async fn kv_delete_q(
 }
 
 /// A write, asked of the raft thread with the same request id on every attempt (so that it
-/// applies once), retried until the deadline.
+/// applies once), retried until the deadline. Its error says "nothing changed" only when no
+/// attempt may have been proposed ([`Attempts`]).
 async fn write<T, F>(node: &Node, make: F) -> Result<T, NodeError>
 where
     F: Fn(crate::node::Reply<T>) -> Request + Clone,
 {
-    with_retries(|left| {
-        let (node, make) = (node.clone(), make.clone());
-        async move { node.ask(make, left.min(ATTEMPT)).await }
+    let attempts = std::sync::Mutex::new(Attempts::default());
+    let last = with_retries(|left| {
+        let (node, make, attempts) = (node.clone(), make.clone(), &attempts);
+        async move {
+            let r = node.ask(make, left.min(ATTEMPT)).await;
+            if let Err(e) = &r {
+                attempts.lock().unwrap_or_else(|p| p.into_inner()).saw(e);
+            }
+            r
+        }
     })
-    .await
+    .await;
+    attempts
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .outcome(last)
+}
+
+/// What the failed attempts of one write add up to. An attempt that was dropped or timed out
+/// may have been proposed (a follower forwards it to the leader) and may still apply; a later
+/// attempt refused before it was proposed (no leader known any more, say, once that follower
+/// lost its leader) must not then tell the client that the write changed nothing: a client
+/// that believed it would leave out of its history a write that took effect (a chaos run
+/// under kernel-made loss saw exactly that: a read of a value whose put had "failed").
+#[derive(Debug, Default)]
+struct Attempts {
+    maybe_proposed: Option<NodeError>,
+}
+
+impl Attempts {
+    fn saw(&mut self, e: &NodeError) {
+        if !e.changed_nothing() {
+            self.maybe_proposed = Some(e.clone());
+        }
+    }
+
+    fn outcome<T>(self, last: Result<T, NodeError>) -> Result<T, NodeError> {
+        match (last, self.maybe_proposed) {
+            (Err(e), Some(earlier)) if e.changed_nothing() => Err(earlier),
+            (last, _) => last,
+        }
+    }
 }
 
 /// Retries what is worth retrying (no leader yet, a dropped proposal, a leader change) until
@@ -461,4 +499,43 @@ async fn failpoints_put(State(node): State<Node>, body: Bytes) -> Result<Respons
     tracing::warn!("failpoint {} now {}", point.name(), action.name());
     crate::failpoint::set(point, action);
     Ok(axum::Json(crate::failpoint::list()).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dropped() -> NodeError {
+        NodeError::Dropped {
+            reason: "the leader changed".into(),
+        }
+    }
+
+    #[test]
+    fn a_write_that_may_have_been_proposed_never_ends_as_changed_nothing() {
+        // Dropped (it may apply), then no leader (refused before proposing): the write may
+        // still apply, so the answer is the earlier, indeterminate one.
+        let mut a = Attempts::default();
+        a.saw(&dropped());
+        a.saw(&NodeError::NoLeader);
+        let out = a.outcome::<u64>(Err(NodeError::NoLeader));
+        assert_eq!(out, Err(dropped()));
+        assert!(!out.unwrap_err().changed_nothing());
+        // Only refusals: nothing was proposed, and the answer says so.
+        let mut a = Attempts::default();
+        a.saw(&NodeError::NoLeader);
+        let out = a.outcome::<u64>(Err(NodeError::NoLeader));
+        assert!(out.unwrap_err().changed_nothing());
+        // A success, or a last error that itself may have applied, stands as it is.
+        let mut a = Attempts::default();
+        a.saw(&dropped());
+        assert_eq!(a.outcome(Ok(7u64)), Ok(7));
+        let timeout = NodeError::Timeout {
+            reason: "no answer".into(),
+        };
+        let mut a = Attempts::default();
+        a.saw(&dropped());
+        a.saw(&timeout);
+        assert_eq!(a.outcome::<u64>(Err(timeout.clone())), Err(timeout));
+    }
 }

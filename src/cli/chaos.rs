@@ -80,6 +80,12 @@ pub struct ChaosArgs {
     /// Print the fault schedule the seed gives and exit, without running anything.
     #[arg(long)]
     pub plan: bool,
+    /// Root only: run each member in a network namespace of its own, on a bridge of this
+    /// run's, and make partitions and loss with nftables rules in the members' namespaces
+    /// (delay with netem where the kernel has it); everything it makes is removed at the end.
+    /// Not with --endpoints (a usage error).
+    #[arg(long)]
+    pub netns: bool,
     /// Test only: add one stale read to the history before checking it, to show that the
     /// check can fail.
     #[arg(long, hide = true)]

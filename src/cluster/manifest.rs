@@ -54,6 +54,11 @@ pub struct Manifest {
     /// Ids of members removed from the cluster: never used again.
     #[serde(default)]
     pub removed: Vec<u64>,
+    /// When set (`chaos --netns`), member `id` runs in the network namespace
+    /// `<netns>-n<id>` (`/run/netns/`, as `ip netns` names them), which the command that
+    /// wrote this manifest made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns: Option<String>,
     /// The cluster's certificates, when it was made with `cluster up --tls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<ManifestTls>,
@@ -182,6 +187,11 @@ impl Manifest {
 
     pub fn member_mut(&mut self, id: u64) -> Option<&mut MemberEntry> {
         self.members.iter_mut().find(|m| m.id == id)
+    }
+
+    /// The network namespace member `id` runs in, if the cluster has them.
+    pub fn netns_of(&self, id: u64) -> Option<String> {
+        self.netns.as_ref().map(|p| format!("{p}-n{id}"))
     }
 
     pub fn initial_cluster(&self) -> String {

@@ -55,11 +55,36 @@ pub fn spawn(exe: &Path, c: &Manifest, m: &MemberEntry) -> std::io::Result<Child
         .append(true)
         .open(&m.log)?;
     let mut cmd = node_command(exe, c, m);
+    if let Some(ns) = c.netns_of(m.id) {
+        join_netns(&mut cmd, &ns)?;
+    }
     cmd.stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
         .process_group(0);
     cmd.spawn()
+}
+
+/// Makes `cmd` run in the network namespace `name` (`/run/netns/<name>`, as `ip netns`
+/// makes them): the child joins it with setns(2) between fork and exec, so the pid that
+/// `spawn` returns is the command's own (no `ip netns exec` in between, whose pid would
+/// briefly be another program's), and the parent stays where it is.
+pub fn join_netns(cmd: &mut Command, name: &str) -> std::io::Result<()> {
+    let path = Path::new("/run/netns").join(name);
+    let ns = std::fs::File::open(&path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    // SAFETY: the closure runs in the child between fork and exec and only calls setns(2),
+    // which is async-signal-safe; `ns` is moved in, so its descriptor is open until the
+    // command is dropped (it is close-on-exec: the member does not inherit it).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Ok(())
 }
 
 /// Whether a child started by this process has exited (then it says how).

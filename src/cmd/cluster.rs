@@ -268,22 +268,39 @@ pub(super) fn create(
 ) -> anyhow::Result<(Manifest, Vec<(u64, Child)>)> {
     // Ports first: a refused `up` leaves no cluster dir behind.
     let p = ports(2 * n as usize, base_port)?;
+    let addrs = p
+        .chunks(2)
+        .map(|a| (format!("127.0.0.1:{}", a[0]), format!("127.0.0.1:{}", a[1])))
+        .collect();
+    create_at(dir, addrs, flags, None, tls, spin)
+}
+
+/// Starts members 1..=n at the given (peer, api) addresses, each in its network namespace
+/// when `netns` names them (see [`Manifest::netns`]), with a CA and certificates when `tls`.
+pub(super) fn create_at(
+    dir: &Path,
+    addrs: Vec<(String, String)>,
+    flags: Vec<String>,
+    netns: Option<String>,
+    tls: bool,
+    spin: &Option<indicatif::ProgressBar>,
+) -> anyhow::Result<(Manifest, Vec<(u64, Child)>)> {
+    let n = addrs.len();
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let dir = dir
         .canonicalize()
         .with_context(|| format!("{}", dir.display()))?;
-    let members: Vec<MemberEntry> = (1..=n)
-        .map(|id| {
-            let i = 2 * (id as usize - 1);
-            MemberEntry {
-                id,
-                peer: format!("127.0.0.1:{}", p[i]),
-                api: format!("127.0.0.1:{}", p[i + 1]),
-                data_dir: dir.join(format!("n{id}")),
-                log: dir.join(format!("n{id}.log")),
-                pid: None,
-                joined: false,
-            }
+    let members: Vec<MemberEntry> = addrs
+        .into_iter()
+        .zip(1u64..)
+        .map(|((peer, api), id)| MemberEntry {
+            id,
+            peer,
+            api,
+            data_dir: dir.join(format!("n{id}")),
+            log: dir.join(format!("n{id}.log")),
+            pid: None,
+            joined: false,
         })
         .collect();
     let ic: Vec<(u64, String)> = members.iter().map(|m| (m.id, m.peer.clone())).collect();
@@ -294,6 +311,7 @@ pub(super) fn create(
         node_flags: flags,
         removed: Vec::new(),
         tls: None,
+        netns,
     };
     if tls {
         step(spin, "making a CA and certificates");

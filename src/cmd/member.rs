@@ -204,7 +204,7 @@ fn check_new_id(leader: &NodeStatus, manifest: Option<&Manifest>, id: u64) -> an
 }
 
 /// The lowest id above every id the cluster and the manifest ever used.
-fn next_id(leader: &NodeStatus, manifest: Option<&Manifest>) -> u64 {
+pub(super) fn next_id(leader: &NodeStatus, manifest: Option<&Manifest>) -> u64 {
     let cluster = leader
         .voters
         .iter()

@@ -161,6 +161,27 @@ pub struct ChaosReport {
     pub problems: Vec<String>,
     pub ok: bool,
     pub report_dir: Option<String>,
+    /// With `--netns`: the network the run made and how it made each network fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netns: Option<NetnsReport>,
+}
+
+/// `chaos --netns`: the namespaces of the run and the mechanism of each network fault.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetnsReport {
+    /// Every namespace of the run is named `<prefix>-…` (`rc-<pid>`).
+    pub prefix: String,
+    pub subnet: String,
+    /// Namespaces made (the bridge's, the clients', one per member); all removed at the end.
+    pub namespaces: u64,
+    /// `nftables`.
+    pub partition: String,
+    /// `nftables`.
+    pub loss: String,
+    /// `netem`, or `in-process (why)`: through the fault API.
+    pub delay: String,
+    /// Namespaces that runs no longer alive had left, removed before this one started.
+    pub stale_removed: Vec<String>,
 }
 
 impl Tabular for ChaosReport {
@@ -213,6 +234,24 @@ impl Tabular for ChaosReport {
         }
         for s in &self.skipped {
             rows.push(("skipped", s.clone()));
+        }
+        if let Some(n) = &self.netns {
+            rows.push((
+                "netns",
+                format!(
+                    "{} namespaces {}-* on {}: partition by {}, loss by {}, delay {}",
+                    n.namespaces, n.prefix, n.subnet, n.partition, n.loss, n.delay
+                ),
+            ));
+            if !n.stale_removed.is_empty() {
+                rows.push((
+                    "",
+                    format!(
+                        "removed first, left by dead runs: {}",
+                        n.stale_removed.join(", ")
+                    ),
+                ));
+            }
         }
         rows.push((
             "history",

@@ -19,6 +19,7 @@ mod failpoints;
 mod generated;
 mod harness;
 mod membership;
+mod netns;
 mod oracle;
 mod props;
 mod pty;

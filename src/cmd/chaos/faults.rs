@@ -1,12 +1,14 @@
 //! Carrying out the schedule on a real cluster: signals to the members' processes (by pid,
 //! checked to be that member's), `PUT /faults` on their APIs, leadership transfers and
 //! membership changes (`member add`, `member remove` and `member::replace`'s own code); then
-//! healing it all.
+//! healing it all. With `--netns`, partitions and loss (and delay, where netem works) are
+//! nftables rules in the members' namespaces instead (`super::netns`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::netns::Net;
 use super::schedule::{self, Kind, Planned, Target};
 use super::workload::Shared;
 use crate::api::client::Client;
@@ -40,6 +42,8 @@ pub struct Members {
     pub exe: PathBuf,
     pub shared: Arc<Shared>,
     pub events: Mutex<Vec<FaultEvent>>,
+    /// The run's namespaces (`--netns`): network faults are made by the kernel there.
+    pub net: Option<Arc<Net>>,
 }
 
 impl Members {
@@ -223,6 +227,10 @@ impl Members {
                     }
                     Target::OneWay(_) => {
                         let id = pick(p.target).ok_or_else(|| anyhow!("no voter"))?;
+                        if let Some(net) = &self.net {
+                            tokio::task::block_in_place(|| net.one_way(id, &all))?;
+                            return Ok((vec![id], Heal::ClearFaults));
+                        }
                         let f = Faults {
                             drop_rate: 1.0,
                             ..Faults::default()
@@ -235,6 +243,10 @@ impl Members {
                         (vec![id], all.iter().copied().filter(|&x| x != id).collect())
                     }
                 };
+                if let Some(net) = &self.net {
+                    tokio::task::block_in_place(|| net.partition(&cut, &from))?;
+                    return Ok((cut, Heal::ClearFaults));
+                }
                 for &id in &cut {
                     let f = Faults {
                         partition: from.clone(),
@@ -254,6 +266,20 @@ impl Members {
                     Some(id) if p.target != Target::All => vec![id],
                     _ => all.clone(),
                 };
+                if let Some(net) = &self.net {
+                    match (p.kind, p.drop_rate, p.delay_ms) {
+                        (Kind::Loss, Some(rate), _) => {
+                            tokio::task::block_in_place(|| net.loss(&on, rate))?;
+                            return Ok((on, Heal::ClearFaults));
+                        }
+                        (Kind::Delay, _, Some(ms)) if net.netem() => {
+                            tokio::task::block_in_place(|| net.delay(&on, ms))?;
+                            return Ok((on, Heal::ClearFaults));
+                        }
+                        // Delay without netem: in-process, below.
+                        _ => {}
+                    }
+                }
                 for &id in &on {
                     self.set_faults(&leader, id, &f).await?;
                 }
@@ -540,7 +566,18 @@ impl Members {
             endpoints: self.shared.endpoints(),
             manifest: Some(self.manifest()?),
         };
-        let row = crate::cmd::member::add(&t, joint, None, None, None)
+        // With --netns the new member gets a namespace first, and its addresses there.
+        let (id, peer, api) = match &self.net {
+            Some(net) => {
+                let (leader, _) = self.leader().await.context("finding the leader")?;
+                let id = crate::cmd::member::next_id(&leader, t.manifest.as_ref());
+                let (peer, api) = tokio::task::block_in_place(|| net.add_member(id))
+                    .with_context(|| format!("making a namespace for node {id}"))?;
+                (Some(id), Some(peer), Some(api))
+            }
+            None => (None, None, None),
+        };
+        let row = crate::cmd::member::add(&t, joint, id, peer, api)
             .await
             .context("adding a member")?;
         self.refresh_endpoints();
@@ -631,9 +668,14 @@ impl Members {
         }
     }
 
-    /// `PUT /faults {}` on every member, until each took it or `within` ran out.
+    /// The kernel's faults removed (`--netns`), and `PUT /faults {}` on every member, until
+    /// each took it or `within` ran out.
     async fn clear_faults(&self, within: Duration) -> anyhow::Result<()> {
         let start = Instant::now();
+        let kernel = match &self.net {
+            Some(net) => tokio::task::block_in_place(|| net.heal()),
+            None => Ok(()),
+        };
         let mut left: Vec<String> = self.shared.endpoints();
         if let Ok(m) = self.manifest() {
             left = m.endpoints();
@@ -647,7 +689,7 @@ impl Members {
                 }
             }
             if failed.is_empty() {
-                return Ok(());
+                return kernel;
             }
             if start.elapsed() > within {
                 let why: Vec<String> = failed.into_iter().map(|(_, e)| e).collect();

@@ -6,11 +6,14 @@
 //!
 //! Crash points arm a failpoint (`crate::failpoint`) on a member and wait for it to die there.
 //!
+//! With `--netns` the members run in network namespaces of the run's own and the kernel
+//! makes the network faults (`netns`).
+//!
 //! Not here yet: a crash that also drops unsynced writes (SIGKILL and `_exit` keep the page
-//! cache; the simulation's disk covers that), and network faults made by the kernel in
-//! namespaces.
+//! cache; the simulation's disk covers that).
 
 mod faults;
+mod netns;
 mod schedule;
 mod workload;
 
@@ -53,6 +56,7 @@ struct Settings {
     report: Option<PathBuf>,
     min_rate: f64,
     plant_stale_read: bool,
+    netns: bool,
 }
 
 fn settings(a: &ChaosArgs) -> Result<Settings, UsageError> {
@@ -102,6 +106,7 @@ fn settings(a: &ChaosArgs) -> Result<Settings, UsageError> {
         report: a.report.clone(),
         min_rate: a.min_rate,
         plant_stale_read: a.plant_stale_read,
+        netns: a.netns,
     })
 }
 
@@ -150,6 +155,12 @@ pub fn run(
     let mut s = settings(&a)?;
     let mut skipped = Vec::new();
     let local = endpoints.is_empty();
+    if s.netns && !local {
+        return Err(UsageError(
+            "--netns makes the network of a cluster it boots: not with --endpoints".into(),
+        )
+        .into());
+    }
     if !local {
         let off: Vec<&str> = s
             .kinds
@@ -198,6 +209,28 @@ pub fn run(
         )),
         _ => None,
     };
+    // With --netns: the namespaces, then this thread in the clients' one before the runtime
+    // (its threads start there) and the members (each joins its own). Dropped last: the
+    // members are stopped first, then this thread goes back, then the namespaces go.
+    let net = if s.netns {
+        netns::preflight()?;
+        let n = netns::Net::create(s.nodes).context("making the network namespaces (--netns)")?;
+        Some(Arc::new(n))
+    } else {
+        None
+    };
+    let _inside = net.as_ref().map(|n| n.enter_clients()).transpose()?;
+    let rt = target::runtime()?;
+    // Ctrl-C or SIGTERM from here on ends the run (one during the start is acted on once the
+    // cluster is up); `teardown` then stops the members, and `net` removes the namespaces.
+    let (mut interrupt, mut term) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _rt = rt.enter();
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
     let mut teardown = Teardown(None);
     let eps = match &home {
         Some(h) => {
@@ -211,9 +244,18 @@ pub fn run(
             ]
             .map(String::from)
             .to_vec();
-            let (m, mut children) =
-                super::cluster::create(&dir, s.nodes, None, flags, false, &None)
-                    .context("starting the cluster")?;
+            let (m, mut children) = match &net {
+                Some(n) => super::cluster::create_at(
+                    &dir,
+                    netns::Net::addrs(s.nodes)?,
+                    flags,
+                    Some(n.prefix.clone()),
+                    false,
+                    &None,
+                ),
+                None => super::cluster::create(&dir, s.nodes, None, flags, false, &None),
+            }
+            .context("starting the cluster")?;
             teardown.0 = Some(m.dir.clone());
             super::cluster::wait_ready(&m, &mut children)?;
             m.endpoints()
@@ -221,13 +263,10 @@ pub fn run(
         None => endpoints.to_vec(),
     };
     let cluster_dir = teardown.0.clone();
-    let rt = target::runtime()?;
-    // Ctrl-C or SIGTERM ends the run; `teardown` then stops the members.
     let ran = rt.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
-            r = drive(&s, &plan, eps, cluster_dir.clone()) => r.map(Some),
-            _ = tokio::signal::ctrl_c() => Ok(None),
+            r = drive(&s, &plan, eps, cluster_dir.clone(), net.clone()) => r.map(Some),
+            _ = interrupt.recv() => Ok(None),
             _ = term.recv() => Ok(None),
         }
     })?;
@@ -254,6 +293,7 @@ pub fn run(
     };
     let end_us = ran.end_us;
     let (mut report, records) = judge(&s, ran, wal, logs_agree);
+    report.netns = net.as_ref().map(|n| n.report());
     let failed = !report.ok;
     if let Some(d) = &s.report {
         report.report_dir = Some(d.display().to_string());
@@ -293,6 +333,7 @@ async fn drive(
     plan: &[schedule::Planned],
     endpoints: Vec<String>,
     dir: Option<PathBuf>,
+    net: Option<Arc<netns::Net>>,
 ) -> anyhow::Result<Ran> {
     let t = target::timeouts();
     for ep in &endpoints {
@@ -324,6 +365,7 @@ async fn drive(
         exe: std::env::current_exe().context("finding the raftctl binary to start members")?,
         shared: shared.clone(),
         events: Mutex::new(Vec::new()),
+        net,
     });
     let mut clients = Vec::new();
     for id in 0..s.clients {
@@ -904,6 +946,7 @@ fn judge(
         ok: problems.is_empty(),
         problems,
         report_dir: None,
+        netns: None,
     };
     (report, ran.records)
 }
