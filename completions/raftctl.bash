@@ -502,7 +502,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__chaos)
-            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --tls --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

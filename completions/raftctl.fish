@@ -433,6 +433,7 @@ json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l plan -d 'Print the fault schedule the seed gives and exit, without running anything'
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l netns -d 'Root only: run each member in a network namespace of its own, on a bridge of this run\'s, and make partitions and loss with nftables rules in the members\' namespaces (delay with netem where the kernel has it); everything it makes is removed at the end. Not with --endpoints (a usage error)'
+complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l tls -d 'Boot the cluster with TLS on every port, as `cluster up --tls` does (mutual TLS between peers, HTTPS with client certificates on the API): the workload and every fault talk TLS. Not with --endpoints (give --cacert/--cert/--key for a TLS cluster of your own)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l plant-stale-read -d 'Test only: add one stale read to the history before checking it, to show that the check can fail'
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -s V -l version -d 'Print version'

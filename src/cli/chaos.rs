@@ -86,6 +86,11 @@ pub struct ChaosArgs {
     /// Not with --endpoints (a usage error).
     #[arg(long)]
     pub netns: bool,
+    /// Boot the cluster with TLS on every port, as `cluster up --tls` does (mutual TLS between
+    /// peers, HTTPS with client certificates on the API): the workload and every fault talk
+    /// TLS. Not with --endpoints (give --cacert/--cert/--key for a TLS cluster of your own).
+    #[arg(long)]
+    pub tls: bool,
     /// Test only: add one stale read to the history before checking it, to show that the
     /// check can fail.
     #[arg(long, hide = true)]

@@ -164,6 +164,8 @@ pub struct ChaosReport {
     /// With `--netns`: the network the run made and how it made each network fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub netns: Option<NetnsReport>,
+    /// The workload and the faults talked TLS to the members (`--tls`, or `--cacert`).
+    pub tls: bool,
 }
 
 /// `chaos --netns`: the namespaces of the run and the mechanism of each network fault.

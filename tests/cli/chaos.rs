@@ -393,3 +393,35 @@ fn down_and_up_with_faults(dir: &Path) -> String {
     assert_eq!(r.code, 0, "{}", r.stderr);
     r.json()["nodes"][0]["api"].as_str().unwrap().to_string()
 }
+
+/// `chaos --tls`: a cluster with TLS on every port, and the workload, kills, partitions and a
+/// joint membership change all over it (the new member's certificate made on the way).
+#[test]
+fn chaos_over_tls_passes() {
+    let r = raftctl([
+        "-o",
+        "json",
+        "chaos",
+        "--tls",
+        "--duration",
+        "8s",
+        "--faults",
+        "kill,partition,joint",
+        "--seed",
+        "3",
+    ]);
+    let j = r.json();
+    assert_eq!(r.code, 0, "{j:#}\n{}", r.stderr);
+    assert_eq!(j["tls"], true, "{j:#}");
+    assert_eq!(j["linearizable"], true, "{j:#}");
+    assert_eq!(j["wal_ok"], true, "{j:#}");
+    let faults: u64 = j["faults"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v.as_u64())
+        .sum();
+    assert!(faults >= 1, "{j:#}");
+    let r = raftctl(["chaos", "--tls", "--endpoints", "127.0.0.1:1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

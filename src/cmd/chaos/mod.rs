@@ -57,6 +57,7 @@ struct Settings {
     min_rate: f64,
     plant_stale_read: bool,
     netns: bool,
+    tls: bool,
 }
 
 fn settings(a: &ChaosArgs) -> Result<Settings, UsageError> {
@@ -107,6 +108,7 @@ fn settings(a: &ChaosArgs) -> Result<Settings, UsageError> {
         min_rate: a.min_rate,
         plant_stale_read: a.plant_stale_read,
         netns: a.netns,
+        tls: a.tls,
     })
 }
 
@@ -158,6 +160,14 @@ pub fn run(
     if s.netns && !local {
         return Err(UsageError(
             "--netns makes the network of a cluster it boots: not with --endpoints".into(),
+        )
+        .into());
+    }
+    if s.tls && !local {
+        return Err(UsageError(
+            "--tls boots a cluster with TLS: not with --endpoints (give --cacert, --cert and \
+             --key for a TLS cluster of your own)"
+                .into(),
         )
         .into());
     }
@@ -250,10 +260,10 @@ pub fn run(
                     netns::Net::addrs(s.nodes)?,
                     flags,
                     Some(n.prefix.clone()),
-                    false,
+                    s.tls,
                     &None,
                 ),
-                None => super::cluster::create(&dir, s.nodes, None, flags, false, &None),
+                None => super::cluster::create(&dir, s.nodes, None, flags, s.tls, &None),
             }
             .context("starting the cluster")?;
             teardown.0 = Some(m.dir.clone());
@@ -947,6 +957,7 @@ fn judge(
         problems,
         report_dir: None,
         netns: None,
+        tls: crate::api::client::tls_is_set(),
     };
     (report, ran.records)
 }
