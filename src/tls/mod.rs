@@ -214,8 +214,14 @@ pub fn client_config(
     Ok(Arc::new(config))
 }
 
-/// A client config for plain-text endpoints: reqwest wants one, it is never used.
+/// A client config for plain-text endpoints: reqwest wants one, it is never used (built
+/// once per process).
 pub fn unused_client_config() -> ClientConfig {
+    static UNUSED: std::sync::OnceLock<ClientConfig> = std::sync::OnceLock::new();
+    UNUSED.get_or_init(build_unused_client_config).clone()
+}
+
+fn build_unused_client_config() -> ClientConfig {
     ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map(|b| {

@@ -1,6 +1,7 @@
-//! Raft messages between members over TCP (mutual TLS with a peer certificate): one outgoing connection per peer, driven by a
-//! writer task that batches whatever is queued into one frame, reconnects with backoff and
-//! reports failures (so the node can call `report_unreachable` / `report_snapshot`).
+//! Raft messages between members over TCP, or mutual TLS with a peer certificate
+//! (`crate::tls`): one outgoing connection per peer, driven by a writer task that batches
+//! whatever is queued into one frame, reconnects with backoff and reports failures (so the
+//! node can call `report_unreachable` / `report_snapshot`).
 //! Inbound connections must say hello with the right cluster id and a known member id; a
 //! member keeps one connection per peer (a newer hello from the same peer replaces the
 //! older connection), reads one frame of at most [`frame::MAX_FRAME`] at a time, and
