@@ -132,16 +132,23 @@ fn hex(id: Option<u64>) -> String {
     id.map(|i| format!("{i:x}")).unwrap_or_else(|| "?".into())
 }
 
+/// How to take member `id` out and bring it back on an empty data dir, in raftctl's words
+/// (decimal ids) and etcdctl's (hex ids).
+fn readd(id: Option<u64>) -> String {
+    let (dec, hex) = match id {
+        Some(i) => (i.to_string(), format!("{i:x}")),
+        None => ("ID".to_string(), "ID".to_string()),
+    };
+    format!(
+        "remove the member and add it again on an empty data dir: `raftctl member remove {dec}` \
+         then `raftctl member add` (etcd: `etcdctl member remove {hex}`, `etcdctl member add`, \
+         start etcd with --initial-cluster-state existing)"
+    )
+}
+
 /// What one dir shows by itself.
 fn own_findings(m: &MemberReport, out: &mut Vec<Finding>) {
     let dir = vec![m.dir.clone()];
-    let readd = |id: String| {
-        format!(
-            "remove the member and add it again on an empty data dir: `raftctl member remove \
-             {id}` then `raftctl member add` (etcd: `etcdctl member remove {id}`, `etcdctl \
-             member add`, start etcd with --initial-cluster-state existing)"
-        )
-    };
     if !m.has_wal {
         out.push(finding(
             FindingKind::NoWal,
@@ -153,7 +160,7 @@ fn own_findings(m: &MemberReport, out: &mut Vec<Finding>) {
             dir,
             Some(format!(
                 "if the cluster still lists this member, {}",
-                readd("ID".into())
+                readd(None)
             )),
         ));
         return;
@@ -188,7 +195,7 @@ fn own_findings(m: &MemberReport, out: &mut Vec<Finding>) {
             Some(format!(
                 "do not start it as it is (`raftctl wal verify {}` lists every problem); {}",
                 m.dir,
-                readd(hex(m.member_id))
+                readd(m.member_id)
             )),
         ));
     }
@@ -212,7 +219,7 @@ fn own_findings(m: &MemberReport, out: &mut Vec<Finding>) {
             Severity::Error,
             format!("{}: etcd's backend cannot be read: {e}", m.dir),
             dir.clone(),
-            Some(readd(hex(m.member_id))),
+            Some(readd(m.member_id)),
         ));
     }
     if let Some(ci) = m.db.as_ref().and_then(|d| d.consistent_index) {
@@ -227,7 +234,7 @@ fn own_findings(m: &MemberReport, out: &mut Vec<Finding>) {
                     m.dir, m.snapshot_index, m.snapshot_index
                 ),
                 dir.clone(),
-                Some(readd(hex(m.member_id))),
+                Some(readd(m.member_id)),
             ));
         }
         if m.commit > 0 && ci > m.commit {
@@ -288,12 +295,10 @@ fn different_clusters(members: &[MemberReport], cluster: Option<u64>, out: &mut 
             ),
             vec![m.dir.clone()],
             Some(format!(
-                "if it belongs to cluster {}: move {} away, remove member {} and add it again \
-                 on an empty data dir (`raftctl member remove {}`, `raftctl member add`)",
+                "if it belongs to cluster {}: move {} away, then {}",
                 hex(cluster),
                 m.dir,
-                hex(m.member_id),
-                hex(m.member_id)
+                readd(m.member_id)
             )),
         ));
     }
@@ -356,9 +361,8 @@ fn across(best: &MemberReport, ours: &[&MemberReport], out: &mut Vec<Finding>) {
                 ),
                 vec![m.dir.clone()],
                 Some(format!(
-                    "if it stops with that message: remove member {} and add it again on an \
-                     empty data dir",
-                    hex(m.member_id)
+                    "if it stops with that message: {}",
+                    readd(m.member_id)
                 )),
             ));
         }
@@ -410,11 +414,10 @@ fn divergence(best: &MemberReport, m: &MemberReport, out: &mut Vec<Finding>) {
         ),
         vec![best.dir.clone(), m.dir.clone()],
         Some(format!(
-            "`raftctl wal diff {} {}` shows the entries; keep one history: remove member {} and \
-             add it again on an empty data dir",
+            "`raftctl wal diff {} {}` shows the entries; keep one history: {}",
             best.dir,
             m.dir,
-            hex(m.member_id)
+            readd(m.member_id)
         )),
     ));
 }
