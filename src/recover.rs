@@ -276,8 +276,8 @@ fn plan(dir: &Path, keep_uncommitted: bool) -> Result<Plan> {
         })
         .collect();
 
-    let ids = member_ids(snap_conf.as_ref().map(|c| c.voters.as_slice()), &kept)
-        .map_err(unsupported)?;
+    let ids =
+        member_ids(snap_conf.as_ref().map(|c| c.voters.as_slice()), &kept).map_err(unsupported)?;
     let new = conf_change_entries(&ids, md.node_id, hs.term, old_commit, etcd);
     let commit = new.last().map(|e| e.index).unwrap_or(old_commit);
     let appended = new

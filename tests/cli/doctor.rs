@@ -78,6 +78,14 @@ fn doctor_reads_a_local_cluster_and_names_what_is_wrong_with_each_dir() {
         rec["fix"].as_str().unwrap().contains("--force-new-cluster"),
         "{rec}"
     );
+    // … and the command that does it offline.
+    assert!(
+        rec["fix"].as_str().unwrap().contains(&format!(
+            "raftctl recover force-new-cluster --dry-run {}",
+            n[0].display()
+        )),
+        "{rec}"
+    );
     assert!(
         finding(&r, "missing-members")["message"]
             .as_str()
