@@ -430,3 +430,52 @@ fn alone(client: &str, id: u64, done: &Value) {
         .collect();
     assert_eq!(ids, vec![id], "{ml:#}");
 }
+
+/// etcd does not sync a HardState that only moves the commit: a WAL whose last commit is
+/// behind what the bbolt backend applied keeps those entries (they were committed) instead
+/// of dropping them. Made from a real etcd 3.4 data dir (snapshot 3003, commit = consistent
+/// index = 3028) by writing its WAL again, record for record, with the last commit at 3010.
+#[test]
+fn recover_keeps_what_etcds_backend_applied_past_the_wals_commit() {
+    use raftctl::wal::layout::Layout;
+    use raftctl::wal::view::{Item, LogView, ViewOptions};
+    let data =
+        crate::util::copy_tree(&crate::util::shared().join("testdata/etcd/a-single-node/data"));
+    let dir = data.path();
+    let wal = dir.join("member/wal");
+    let layout = Layout::open(&wal).unwrap();
+    let mut view = LogView::new(layout.segments.clone(), ViewOptions::default());
+    let mut items = Vec::new();
+    let mut md = Vec::new();
+    let mut hs = HardState::default();
+    while let Some(item) = view.next() {
+        match item.unwrap() {
+            Item::Metadata { data, .. } if md.is_empty() => md = data,
+            Item::HardState { hs: h, .. } => hs = h,
+            i @ (Item::Entry { .. } | Item::Snapshot { .. }) => items.push(i),
+            _ => {}
+        }
+    }
+    assert_eq!(hs.commit, 3028);
+    std::fs::remove_dir_all(&wal).unwrap();
+    let mut w = WalWriter::create(&wal, &md, WriterOptions::default()).unwrap();
+    for i in items {
+        match i {
+            Item::Entry { entry, .. } => w.save(&HardState::default(), &[entry]).unwrap(),
+            Item::Snapshot { snap, .. } if snap.index > 0 => w.save_snapshot(&snap).unwrap(),
+            _ => {}
+        }
+    }
+    w.save(&HardState { commit: 3010, ..hs }, &[]).unwrap();
+    drop(w);
+    verify_ok(dir);
+
+    let (code, plan, err) = recover(dir, true);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(plan["snapshot_index"], 3003, "{plan:#}");
+    assert_eq!(plan["wal_commit"], 3010, "{plan:#}");
+    assert_eq!(plan["old_commit"], 3028, "{plan:#}");
+    assert_eq!(plan["discarded"], 0, "{plan:#}");
+    assert_eq!(plan["removed"], serde_json::json!([]));
+    assert_eq!(plan["nothing_to_do"], true);
+}
