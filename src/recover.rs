@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -135,6 +136,8 @@ struct Plan {
     hard_state: HardState,
     member_dir: PathBuf,
     wal_dir: PathBuf,
+    /// The flock on the WAL dir, held until the plan is carried out.
+    _lock: fs::File,
 }
 
 /// Plans the recovery of the data dir `dir` and, unless `dry_run`, carries it out.
@@ -165,10 +168,19 @@ fn plan(dir: &Path, keep_uncommitted: bool) -> Result<Plan> {
         Err(crate::wal::WalError::NoSegments { .. }) => return Err(no_wal()),
         Err(e) => return Err(e.into()),
     };
-    if lock::dir_in_use(&wal_dir) || layout.segments.iter().any(|s| lock::is_locked(&s.path)) {
-        return Err(RecoverError::InUse {
-            path: dir.to_path_buf(),
-        });
+    // raftctl's writer holds a flock on the WAL dir, etcd an OFD lock on its segments. The
+    // flock is taken here and held to the end, so no raftctl member starts on the dir
+    // meanwhile.
+    let in_use = || RecoverError::InUse {
+        path: dir.to_path_buf(),
+    };
+    let dir_lock = fs::File::open(&wal_dir).map_err(io_at(&wal_dir))?;
+    // SAFETY: a valid fd for the life of `dir_lock`; the lock goes with it.
+    if unsafe { libc::flock(dir_lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Err(in_use());
+    }
+    if layout.segments.iter().any(|s| lock::is_locked(&s.path)) {
+        return Err(in_use());
     }
     let v = crate::datadir::verify(&layout)?;
     if let Some(p) = v.problems.iter().find(|p| p.is_error()) {
@@ -339,6 +351,7 @@ fn plan(dir: &Path, keep_uncommitted: bool) -> Result<Plan> {
         },
         member_dir,
         wal_dir,
+        _lock: dir_lock,
     })
 }
 

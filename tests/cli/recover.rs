@@ -321,6 +321,13 @@ fn recover_makes_a_surviving_etcd_member_a_cluster_of_its_own() {
         v[0]["Status"]["header"]["member_id"].as_u64().unwrap()
     };
     let survivor_id = id_of(&ep);
+    // A running etcd member (its OFD lock on the WAL's segments) is refused, untouched.
+    let live = members[0].dir.clone();
+    let before = tree(&live.join("member/wal"));
+    let r = raftctl(["recover", "force-new-cluster", live.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("in use"), "{}", r.stderr);
+    assert_eq!(tree(&live.join("member/wal")), before);
     members[1].kill();
     members[2].kill();
     members[0].kill();
