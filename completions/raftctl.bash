@@ -61,6 +61,9 @@ _raftctl() {
             raftctl,put)
                 cmd="raftctl__subcmd__put"
                 ;;
+            raftctl,recover)
+                cmd="raftctl__subcmd__recover"
+                ;;
             raftctl,snap)
                 cmd="raftctl__subcmd__snap"
                 ;;
@@ -184,6 +187,9 @@ _raftctl() {
             raftctl__subcmd__help,put)
                 cmd="raftctl__subcmd__help__subcmd__put"
                 ;;
+            raftctl__subcmd__help,recover)
+                cmd="raftctl__subcmd__help__subcmd__recover"
+                ;;
             raftctl__subcmd__help,snap)
                 cmd="raftctl__subcmd__help__subcmd__snap"
                 ;;
@@ -240,6 +246,9 @@ _raftctl() {
                 ;;
             raftctl__subcmd__help__subcmd__member,remove)
                 cmd="raftctl__subcmd__help__subcmd__member__subcmd__remove"
+                ;;
+            raftctl__subcmd__help__subcmd__recover,force-new-cluster)
+                cmd="raftctl__subcmd__help__subcmd__recover__subcmd__force__subcmd__new__subcmd__cluster"
                 ;;
             raftctl__subcmd__help__subcmd__snap,dump)
                 cmd="raftctl__subcmd__help__subcmd__snap__subcmd__dump"
@@ -307,6 +316,18 @@ _raftctl() {
             raftctl__subcmd__member__subcmd__help,remove)
                 cmd="raftctl__subcmd__member__subcmd__help__subcmd__remove"
                 ;;
+            raftctl__subcmd__recover,force-new-cluster)
+                cmd="raftctl__subcmd__recover__subcmd__force__subcmd__new__subcmd__cluster"
+                ;;
+            raftctl__subcmd__recover,help)
+                cmd="raftctl__subcmd__recover__subcmd__help"
+                ;;
+            raftctl__subcmd__recover__subcmd__help,force-new-cluster)
+                cmd="raftctl__subcmd__recover__subcmd__help__subcmd__force__subcmd__new__subcmd__cluster"
+                ;;
+            raftctl__subcmd__recover__subcmd__help,help)
+                cmd="raftctl__subcmd__recover__subcmd__help__subcmd__help"
+                ;;
             raftctl__subcmd__snap,dump)
                 cmd="raftctl__subcmd__snap__subcmd__dump"
                 ;;
@@ -362,7 +383,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor recover completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1404,7 +1425,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__help)
-            opts="cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor completions man help"
+            opts="cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor recover completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1826,6 +1847,34 @@ _raftctl() {
         raftctl__subcmd__help__subcmd__put)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__recover)
+            opts="force-new-cluster"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__help__subcmd__recover__subcmd__force__subcmd__new__subcmd__cluster)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2802,6 +2851,108 @@ _raftctl() {
                     COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__recover)
+            opts="-w -o -h -V --write-out --output --help --version force-new-cluster help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__recover__subcmd__force__subcmd__new__subcmd__cluster)
+            opts="-w -o -h -V --dry-run --keep-uncommitted --write-out --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__recover__subcmd__help)
+            opts="force-new-cluster help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__recover__subcmd__help__subcmd__force__subcmd__new__subcmd__cluster)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        raftctl__subcmd__recover__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -22,6 +22,7 @@ pub mod node;
 pub mod output;
 pub mod problem;
 pub mod proto;
+pub mod recover;
 pub mod sim;
 pub mod snap;
 pub mod storage;

@@ -322,6 +322,16 @@ pub fn of(path: &[&str]) -> &'static [Example] {
                 "raftctl doctor -o json raftctl-cluster/n1 raftctl-cluster/n2 raftctl-cluster/n3",
             ),
         ],
+        ["recover"] | ["recover", "force-new-cluster"] => &[
+            ex!(
+                "Read the plan first: what is dropped, who is removed, the new commit",
+                "raftctl recover force-new-cluster --dry-run /var/lib/etcd",
+            ),
+            ex!(
+                "Do it (the member dir is copied aside first), then start etcd normally",
+                "raftctl recover force-new-cluster /var/lib/etcd",
+            ),
+        ],
         ["completions"] => &[
             ex!(
                 "bash",

@@ -7,6 +7,7 @@ pub mod examples;
 mod kv;
 pub mod net;
 mod node;
+mod recover;
 mod top;
 mod wal;
 
@@ -22,6 +23,7 @@ pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand}
 pub use kv::{DelArgs, GetArgs};
 pub use net::{ClusterDir, Net};
 pub use node::NodeArgs;
+pub use recover::RecoverCommand;
 pub use top::TopArgs;
 pub use wal::{DecodeArg, DumpArgs, RecordKind, SnapCommand, WalCommand};
 
@@ -136,6 +138,11 @@ pub enum Command {
         #[arg(required = true, value_name = "DIR")]
         dirs: Vec<PathBuf>,
     },
+    /// Make one surviving member a cluster of its own after the others are lost for good:
+    /// etcd's --force-new-cluster done offline on its data dir (a copy of the member dir is
+    /// made first), with --dry-run to read the plan before anything changes.
+    #[command(subcommand)]
+    Recover(RecoverCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for: bash, zsh, fish, elvish or powershell.

@@ -10,6 +10,7 @@ mod kv;
 mod leader;
 mod member;
 mod node;
+mod recover;
 mod snap;
 mod target;
 mod wal;
@@ -118,6 +119,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Wal(c) => wal::run(c, format, out),
         Command::Snap(c) => snap::run(c, format, out),
         Command::Doctor { dirs } => doctor(&dirs, format, out),
+        Command::Recover(c) => recover::run(c, format, out),
         Command::Completions { shell } => generate::completions(shell, out),
         Command::Man { dir } => generate::man(dir.as_deref(), out),
     }

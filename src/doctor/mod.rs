@@ -457,9 +457,12 @@ fn recover_advice(best: &MemberReport, ours: &[&MemberReport], out: &mut Vec<Fin
             Severity::Warning,
             Some(format!(
                 "only {voters_here} of {} voters are here, short of a quorum of {quorum}: if \
-                 the others are lost for good, make {} a cluster of its own (etcd: start it \
-                 once with --force-new-cluster), then add new members",
+                 the others are lost for good, make {} a cluster of its own — read the plan \
+                 with `raftctl recover force-new-cluster --dry-run {}`, then run it without \
+                 --dry-run and start the member normally (etcd's own way: start it once with \
+                 --force-new-cluster) — then add new members",
                 best.voters.len(),
+                best.dir,
                 best.dir
             )),
         )

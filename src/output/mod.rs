@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod dump;
 pub mod endpoint;
 pub mod fields;
+pub mod recover;
 pub mod status;
 pub mod tables;
 pub mod timeline;

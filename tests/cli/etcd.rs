@@ -1,0 +1,128 @@
+//! Real etcd 3.4 members (Debian's etcd-server) for the tests that need etcd itself: started
+//! on free loopback ports, killed by pid when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::harness::free_ports;
+
+/// A real etcd 3.4 member, killed by pid when dropped.
+pub struct Etcd {
+    pub child: Child,
+    pub name: String,
+    pub peer: String,
+    pub client: String,
+    pub dir: PathBuf,
+}
+
+impl Etcd {
+    /// SIGKILL, and wait for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Etcd {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Whether the machine has etcd; without it the etcd half is skipped, except where CI says
+/// it must run (RAFTCTL_REQUIRE_ETCD=1, set by .ci/run, which installs etcd-server).
+pub fn have_etcd() -> bool {
+    let found = Command::new("etcd")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("RAFTCTL_REQUIRE_ETCD").is_none(),
+            "RAFTCTL_REQUIRE_ETCD is set but there is no etcd (apt-get install etcd-server)"
+        );
+        eprintln!("skipping the etcd half: no etcd here (apt-get install etcd-server)");
+    }
+    found
+}
+
+/// `n` members m0…m{n-1} of a new cluster, data dirs and logs under `root`.
+pub fn start_etcd(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
+    let ports = free_ports(2 * n);
+    let cluster: Vec<String> = (0..n)
+        .map(|i| format!("m{i}=http://127.0.0.1:{}", ports[2 * i]))
+        .collect();
+    let cluster = cluster.join(",");
+    (0..n)
+        .map(|i| {
+            spawn(
+                root,
+                &format!("m{i}"),
+                &root.join(format!("m{i}")),
+                &format!("http://127.0.0.1:{}", ports[2 * i]),
+                &format!("http://127.0.0.1:{}", ports[2 * i + 1]),
+                &[
+                    "--initial-cluster",
+                    &cluster,
+                    "--initial-cluster-token",
+                    token,
+                    "--initial-cluster-state",
+                    "new",
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Starts etcd as a member with a data dir normally starts: no recovery flags, no initial
+/// cluster (etcd reads everything from the dir); its log is `root/<name>.log` (appended to).
+pub fn restart_etcd(root: &Path, name: &str, dir: &Path, peer: &str, client: &str) -> Etcd {
+    spawn(root, name, dir, peer, client, &[])
+}
+
+fn spawn(root: &Path, name: &str, dir: &Path, peer: &str, client: &str, extra: &[&str]) -> Etcd {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(root.join(format!("{name}.log")))
+        .unwrap();
+    let child = Command::new("etcd")
+        .args(["--name", name])
+        .arg("--data-dir")
+        .arg(dir)
+        .args([
+            "--listen-peer-urls",
+            peer,
+            "--initial-advertise-peer-urls",
+            peer,
+        ])
+        .args([
+            "--listen-client-urls",
+            client,
+            "--advertise-client-urls",
+            client,
+        ])
+        .args(extra)
+        .args(["--snapshot-count", "200"])
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    Etcd {
+        child,
+        name: name.to_string(),
+        peer: peer.to_string(),
+        client: client.to_string(),
+        dir: dir.to_path_buf(),
+    }
+}
+
+pub fn etcdctl(endpoint: &str, args: &[&str]) -> std::process::Output {
+    Command::new("etcdctl")
+        .env("ETCDCTL_API", "3")
+        .args(["--endpoints", endpoint, "--command-timeout", "2s"])
+        .args(args)
+        .output()
+        .unwrap()
+}
