@@ -362,7 +362,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +385,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -420,7 +424,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,6 +455,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -502,7 +510,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__chaos)
-            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --plant-stale-read --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -541,6 +549,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -884,13 +896,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__status)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1052,13 +1068,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --prefix --from-key --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1170,13 +1190,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__health)
-            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1284,13 +1308,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__status)
-            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1342,7 +1370,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1353,6 +1381,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2050,7 +2082,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader__subcmd__transfer)
-            opts="-w -o -h -V --to --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --to --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2061,6 +2093,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2176,7 +2212,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__add)
-            opts="-w -o -h -V --learner --id --peer --api --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --learner --id --peer --api --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2195,6 +2231,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2246,7 +2286,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --add --remove --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2261,6 +2301,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2410,13 +2454,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__list)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2468,13 +2516,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__promote)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2526,13 +2578,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__remove)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2584,13 +2640,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__move__subcmd__leader)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2752,13 +2812,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2956,13 +3020,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__status)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3014,7 +3082,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__top)
-            opts="-w -o -h -V --interval --once --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --interval --once --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3025,6 +3093,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,7 +18,7 @@ use crate::output::Format;
 
 pub use bench::BenchArgs;
 pub use chaos::ChaosArgs;
-pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand};
+pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand, MemberId};
 pub use kv::{DelArgs, GetArgs};
 pub use net::{ClusterDir, Net};
 pub use node::NodeArgs;
@@ -81,8 +81,8 @@ pub enum Command {
     /// Move leadership to member ID and wait until it happened (etcdctl's spelling of
     /// `leader transfer --to ID`).
     MoveLeader {
-        /// The member to hand leadership to (a voter).
-        id: u64,
+        /// The member to hand leadership to (a voter; with --etcd: etcd's id, in hex).
+        id: MemberId,
     },
     /// etcdctl's per-endpoint checks: `endpoint status` and `endpoint health`, for monitoring.
     #[command(subcommand)]

@@ -5,6 +5,7 @@ mod bench;
 mod chaos;
 mod cluster;
 mod endpoint;
+mod etcd;
 mod generate;
 mod kv;
 mod leader;
@@ -67,6 +68,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         );
     }
     target::set_timeouts(target::Timeouts { dial, command });
+    if let Some(urls) = &args.net.etcd {
+        return etcd::run(args.command, urls, &args.net, format, out);
+    }
     if let Some(ca) = &args.net.cacert {
         let identity = args.net.cert.as_ref().zip(args.net.key.as_ref());
         crate::api::client::set_tls(crate::api::client::ClientTls::load(ca, identity)?);

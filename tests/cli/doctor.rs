@@ -4,11 +4,13 @@
 //! member restored from a snapshot.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+
+use crate::etcd::{etcdctl, have_etcd, start_etcd};
 
 use serde_json::Value;
 
-use crate::harness::{free_ports, wait_until};
+use crate::harness::wait_until;
 use crate::util::{Down, raftctl, rc};
 
 fn doctor(dirs: &[&Path]) -> (i32, Value, String) {
@@ -192,91 +194,6 @@ fn tear_last_record(dir: &Path) {
     let start = (offset as usize + 8).max(sector);
     bytes[start..end].fill(0);
     std::fs::write(&file, bytes).unwrap();
-}
-
-/// A real etcd 3.4 member, killed by pid when dropped.
-struct Etcd {
-    child: Child,
-    client: String,
-    dir: PathBuf,
-}
-
-impl Drop for Etcd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether the machine has etcd; without it the etcd half is skipped, except where CI says
-/// it must run (RAFTCTL_REQUIRE_ETCD=1, set by .ci/run, which installs etcd-server).
-fn have_etcd() -> bool {
-    let found = Command::new("etcd")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("RAFTCTL_REQUIRE_ETCD").is_none(),
-            "RAFTCTL_REQUIRE_ETCD is set but there is no etcd (apt-get install etcd-server)"
-        );
-        eprintln!("skipping the etcd half: no etcd here (apt-get install etcd-server)");
-    }
-    found
-}
-
-fn start_etcd(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
-    let ports = free_ports(2 * n);
-    let cluster: Vec<String> = (0..n)
-        .map(|i| format!("m{i}=http://127.0.0.1:{}", ports[2 * i]))
-        .collect();
-    let cluster = cluster.join(",");
-    (0..n)
-        .map(|i| {
-            let dir = root.join(format!("m{i}"));
-            let peer = format!("http://127.0.0.1:{}", ports[2 * i]);
-            let client = format!("http://127.0.0.1:{}", ports[2 * i + 1]);
-            let log = std::fs::File::create(root.join(format!("m{i}.log"))).unwrap();
-            let child = Command::new("etcd")
-                .args(["--name", &format!("m{i}")])
-                .arg("--data-dir")
-                .arg(&dir)
-                .args([
-                    "--listen-peer-urls",
-                    &peer,
-                    "--initial-advertise-peer-urls",
-                    &peer,
-                ])
-                .args([
-                    "--listen-client-urls",
-                    &client,
-                    "--advertise-client-urls",
-                    &client,
-                ])
-                .args([
-                    "--initial-cluster",
-                    &cluster,
-                    "--initial-cluster-token",
-                    token,
-                ])
-                .args(["--initial-cluster-state", "new", "--snapshot-count", "200"])
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap();
-            Etcd { child, client, dir }
-        })
-        .collect()
-}
-
-fn etcdctl(endpoint: &str, args: &[&str]) -> std::process::Output {
-    Command::new("etcdctl")
-        .env("ETCDCTL_API", "3")
-        .args(["--endpoints", endpoint, "--command-timeout", "2s"])
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]
