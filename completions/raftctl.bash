@@ -424,7 +424,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -458,10 +458,6 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --etcd)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -483,6 +479,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -510,7 +510,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__chaos)
-            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --plant-stale-read --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -552,10 +552,6 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --etcd)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --cluster-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -577,6 +573,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1068,17 +1068,13 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --prefix --from-key --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1103,6 +1099,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1190,17 +1190,13 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__health)
-            opts="-w -o -h -V --cluster --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1225,6 +1221,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1308,17 +1308,13 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__status)
-            opts="-w -o -h -V --cluster --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1343,6 +1339,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1370,7 +1370,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1381,10 +1381,6 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1409,6 +1405,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2286,7 +2286,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2301,10 +2301,6 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2329,6 +2325,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2812,17 +2812,13 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2847,6 +2843,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -168,7 +168,11 @@ fn decorate(mut cmd: clap::Command, path: &mut Vec<String>, catch_old: bool) -> 
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     if !p.is_empty() {
         cmd = match net::takes(&p) {
-            net::Takes::All => <Net as clap::Args>::augment_args(cmd),
+            net::Takes::All if net::takes_etcd(&p) => <Net as clap::Args>::augment_args(cmd),
+            // Taken (and refused with one line) but not offered where raftctl cannot use it.
+            net::Takes::All => {
+                <Net as clap::Args>::augment_args(cmd).mut_arg("etcd", |a| a.hide(true))
+            }
             net::Takes::ClusterDir => <ClusterDir as clap::Args>::augment_args(cmd),
             net::Takes::Nothing => cmd,
         };

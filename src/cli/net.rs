@@ -109,6 +109,17 @@ pub fn takes(path: &[&str]) -> Takes {
     }
 }
 
+/// Whether the command at `path` works on an etcd cluster with `--etcd` (`src/cmd/etcd.rs`).
+pub fn takes_etcd(path: &[&str]) -> bool {
+    matches!(
+        path,
+        ["status" | "top" | "move-leader"]
+            | ["cluster", "status"]
+            | ["member", "list" | "add" | "remove" | "promote"]
+            | ["leader", "transfer"]
+    )
+}
+
 /// Whether the command at `path` has etcdctl's boolean `--cluster` ("every member") of its own.
 pub fn has_every_member_flag(path: &[&str]) -> bool {
     matches!(path, ["endpoint", "status" | "health"])

@@ -376,6 +376,53 @@ fn etcd_flag_usage_errors() {
         assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
         assert_eq!(r.stderr.trim().lines().next().map(|_| ()), Some(()));
     }
+    // Where the addresses come from: the command line beats the environment; both variables
+    // set is refused rather than guessed.
+    let r = raftctl_env(
+        ["-o", "json", "status", "--endpoints", "127.0.0.1:1"],
+        &[("RAFTCTL_ETCD_ENDPOINTS", "127.0.0.1:2")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.json()["nodes"][0]["api"], "127.0.0.1:1", "{}", r.stdout);
+    let r = raftctl_env(
+        ["status"],
+        &[
+            ("RAFTCTL_ETCD_ENDPOINTS", "127.0.0.1:2"),
+            ("RAFTCTL_ENDPOINTS", "127.0.0.1:1"),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("both RAFTCTL_ENDPOINTS and RAFTCTL_ETCD_ENDPOINTS"),
+        "{}",
+        r.stderr
+    );
+    let r = raftctl_env(
+        [
+            "-o",
+            "json",
+            "status",
+            "--etcd",
+            "127.0.0.1:3",
+            "--dial-timeout",
+            "300ms",
+        ],
+        &[
+            ("RAFTCTL_ENDPOINTS", "127.0.0.1:1"),
+            ("ETCDCTL_ENDPOINTS", "127.0.0.1:4"),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.json()["nodes"][0]["endpoint"], "127.0.0.1:3");
+    // --etcd is offered only where it works.
+    assert!(raftctl(["status", "--help"]).stdout.contains("--etcd"));
+    assert!(
+        raftctl(["member", "remove", "--help"])
+            .stdout
+            .contains("--etcd")
+    );
+    assert!(!raftctl(["put", "--help"]).stdout.contains("--etcd"));
     let r = raftctl(["status", "--etcd"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("ETCDCTL_ENDPOINTS"), "{}", r.stderr);
