@@ -430,6 +430,17 @@ fn etcd_flag_usage_errors() {
     let r = raftctl(["member", "remove", "ab", "--endpoints", "127.0.0.1:1"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("decimal"), "{}", r.stderr);
+    let nowhere = tempfile::tempdir().unwrap();
+    let dir = nowhere.path().to_str().unwrap();
+    for args in [
+        &["member", "promote", "ab", "--cluster-dir", dir][..],
+        &["leader", "transfer", "--to", "0x1f", "--cluster-dir", dir],
+        &["move-leader", "ff", "--cluster-dir", dir],
+    ] {
+        let r = raftctl(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("decimal"), "{args:?}: {}", r.stderr);
+    }
     // Nothing listens there: exit 1, the endpoint named.
     let port = free_ports(1)[0];
     let ep = format!("127.0.0.1:{port}");
