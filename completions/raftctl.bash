@@ -383,7 +383,7 @@ _raftctl() {
 
     case "${cmd}" in
         raftctl)
-            opts="-w -o -h -V --write-out --output --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor recover completions man help"
+            opts="-w -o -h -V --write-out --output --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --help --version cluster member leader move-leader endpoint node status top put get del bench chaos wal snap doctor recover completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -406,6 +406,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -441,7 +445,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__bench)
-            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --clients --count --duration --value-size --keys --read-ratio --serializable --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,6 +503,10 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --etcd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
@@ -523,7 +531,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__chaos)
-            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --tls --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --nodes --duration --clients --keys --faults --seed --report --min-rate --plan --netns --tls --plant-stale-read --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,6 +594,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -905,13 +917,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__cluster__subcmd__status)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1073,7 +1089,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__del)
-            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --prefix --from-key --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1104,6 +1120,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1191,7 +1211,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__health)
-            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,6 +1242,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1305,7 +1329,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__endpoint__subcmd__status)
-            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --cluster --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1339,6 +1363,10 @@ _raftctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --etcd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json fields" -- "${cur}"))
                     return 0
@@ -1363,7 +1391,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__get)
-            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --serializable --prefix --from-key --keys-only --print-value-only --limit --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1398,6 +1426,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2099,7 +2131,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__leader__subcmd__transfer)
-            opts="-w -o -h -V --to --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --to --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2110,6 +2142,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2225,7 +2261,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__add)
-            opts="-w -o -h -V --learner --id --peer --api --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --learner --id --peer --api --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2244,6 +2280,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2295,7 +2335,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__change)
-            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --add --remove --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2334,6 +2374,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2459,13 +2503,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__list)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2517,13 +2565,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__promote)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2575,13 +2627,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__member__subcmd__remove)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2633,13 +2689,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__move__subcmd__leader)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2801,7 +2861,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__put)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --etcd --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2832,6 +2892,10 @@ _raftctl() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3107,13 +3171,17 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__status)
-            opts="-w -o -h -V --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3165,7 +3233,7 @@ _raftctl() {
             return 0
             ;;
         raftctl__subcmd__top)
-            opts="-w -o -h -V --interval --once --endpoints --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
+            opts="-w -o -h -V --interval --once --endpoints --etcd --cluster-dir --dial-timeout --command-timeout --cacert --cert --key --write-out --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3176,6 +3244,10 @@ _raftctl() {
                     return 0
                     ;;
                 --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --etcd)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

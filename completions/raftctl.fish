@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_raftctl_global_optspecs
-    string join \n o/output= endpoints= cluster-dir= dial-timeout= command-timeout= cacert= cert= key= h/help V/version
+    string join \n o/output= endpoints= etcd= cluster-dir= dial-timeout= command-timeout= cacert= cert= key= h/help V/version
 end
 
 function __fish_raftctl_needs_command
@@ -28,6 +28,7 @@ complete -c raftctl -n "__fish_raftctl_needs_command" -s o -s w -l output -l wri
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
 complete -c raftctl -n "__fish_raftctl_needs_command" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_needs_command" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_needs_command" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_needs_command" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_needs_command" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -89,6 +90,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand cluster; and __fish_seen_subcommand_from status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -144,6 +146,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_s
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -f -a "change" -d 'Several changes at once, through joint consensus'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and not __fish_seen_subcommand_from list add remove promote change help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from list" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -159,6 +162,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l peer -d 'Its peer address (required with --endpoints; allocated on a local cluster)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l api -d 'Its API address (required with --endpoints; allocated on a local cluster)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -172,6 +176,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -184,6 +189,7 @@ fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see 
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -204,6 +210,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand member; and __fish_seen_subcommand_from change" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -222,8 +229,9 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_s
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -f -a "transfer" -d 'Move leadership (default: to the most caught-up follower) and wait until it happened'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and not __fish_seen_subcommand_from transfer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l to -d 'The voter to hand leadership to (default: the most caught-up follower)' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l to -d 'The voter to hand leadership to (default: the most caught-up follower; with --etcd: etcd\'s id, in hex)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from transfer" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -238,6 +246,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from help" -f -a "transfer" -d 'Move leadership (default: to the most caught-up follower) and wait until it happened'
 complete -c raftctl -n "__fish_raftctl_using_subcommand leader; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand move-leader" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -264,6 +273,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -277,6 +287,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_see
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -315,6 +326,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l allow-faults -d
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -328,6 +340,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s h -l help -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand status" -s V -l version -d 'Print version'
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l interval -d 'How often to poll the nodes (at least 10ms)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand top" -l command-timeout -d 'How long to wait for a command\'s own request (a write, a read, a conf change)' -r
@@ -347,6 +360,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l command-timeout 
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand put" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand put" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -360,6 +374,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l command-timeout 
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand get" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand get" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -377,6 +392,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l command-timeout 
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand del" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand del" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -397,6 +413,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l command-timeou
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"
@@ -429,6 +446,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l command-timeou
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l cacert -d 'Talk TLS to the members, trusting the CA in FILE (PEM; etcdctl\'s --cacert): HOST:PORT endpoints then mean https://. Without it, a cluster made by `cluster up --tls` is reached with the certificates in its cluster dir' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l cert -d 'The client certificate to present (PEM; etcdctl\'s --cert), with --key and --cacert' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l key -d 'The key of --cert (PEM; etcdctl\'s --key)' -r -F
+complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -l etcd -d 'A live etcd (3.4+) cluster instead of raftctl members: its client addresses, HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and `leader transfer` then speak etcd\'s gRPC API; ids are etcd\'s, in hex. A bare --etcd takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand chaos" -s o -s w -l output -l write-out -d 'Output format: tables for people, JSON for scripts, or etcdctl\'s fields lines' -r -f -a "table\t'Aligned tables for people, without borders (etcdctl\'s `simple` is the same)'
 json\t'JSON for scripts (JSON Lines for streams)'
 fields\t'One `"name" : value` line per JSON field, as etcdctl\'s -w fields (see README)'"

@@ -14,6 +14,7 @@ pub mod cmd;
 pub mod datadir;
 pub mod disk;
 pub mod doctor;
+pub mod etcd;
 pub mod failpoint;
 pub mod hash;
 pub mod kv;

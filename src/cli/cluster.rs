@@ -2,6 +2,49 @@
 
 use clap::Subcommand;
 
+/// A member id as typed: decimal for raftctl's members, hex for etcd's (`--etcd`, as etcdctl
+/// prints them, `0x` optional). Which one is known only once the cluster options are
+/// resolved, so it is kept as typed (checked to be one or the other) and read by the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberId(pub String);
+
+impl std::str::FromStr for MemberId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<MemberId, String> {
+        let t = s.strip_prefix("0x").unwrap_or(s);
+        if t.is_empty() || !t.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{s:?} is not a member id (decimal, or hex for an etcd member)"
+            ));
+        }
+        Ok(MemberId(s.to_string()))
+    }
+}
+
+impl MemberId {
+    /// As raftctl's node ids are written: decimal.
+    pub fn decimal(&self) -> Result<u64, String> {
+        self.0.parse().map_err(|_| {
+            format!(
+                "node id {:?}: raftctl's node ids are decimal (hex ids are etcd's: add --etcd HOST:PORT,…)",
+                self.0
+            )
+        })
+    }
+
+    /// As etcd's member ids are written: hex.
+    pub fn hex(&self) -> Result<u64, String> {
+        crate::etcd::parse_hex_id(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+impl From<u64> for MemberId {
+    fn from(id: u64) -> MemberId {
+        MemberId(id.to_string())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ClusterCommand {
     /// Start a local cluster: N members on 127.0.0.1, wait for a leader and a first write.
@@ -81,13 +124,13 @@ pub enum MemberCommand {
     },
     /// Remove a member (the leader hands over leadership first); a local one is also stopped.
     Remove {
-        /// The member to remove.
-        id: u64,
+        /// The member to remove (with --etcd: etcd's id, in hex).
+        id: MemberId,
     },
     /// Promote a caught-up learner to voter.
     Promote {
-        /// The learner to promote.
-        id: u64,
+        /// The learner to promote (with --etcd: etcd's id, in hex).
+        id: MemberId,
     },
     /// Several changes at once, through joint consensus.
     Change {
@@ -104,9 +147,10 @@ pub enum MemberCommand {
 pub enum LeaderCommand {
     /// Move leadership (default: to the most caught-up follower) and wait until it happened.
     Transfer {
-        /// The voter to hand leadership to (default: the most caught-up follower).
+        /// The voter to hand leadership to (default: the most caught-up follower; with --etcd:
+        /// etcd's id, in hex).
         #[arg(long, value_name = "ID")]
-        to: Option<u64>,
+        to: Option<MemberId>,
     },
 }
 

@@ -19,7 +19,7 @@ use crate::output::Format;
 
 pub use bench::BenchArgs;
 pub use chaos::ChaosArgs;
-pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand};
+pub use cluster::{ClusterCommand, EndpointCommand, LeaderCommand, MemberCommand, MemberId};
 pub use kv::{DelArgs, GetArgs};
 pub use net::{ClusterDir, Net};
 pub use node::NodeArgs;
@@ -83,8 +83,8 @@ pub enum Command {
     /// Move leadership to member ID and wait until it happened (etcdctl's spelling of
     /// `leader transfer --to ID`).
     MoveLeader {
-        /// The member to hand leadership to (a voter).
-        id: u64,
+        /// The member to hand leadership to (a voter; with --etcd: etcd's id, in hex).
+        id: MemberId,
     },
     /// etcdctl's per-endpoint checks: `endpoint status` and `endpoint health`, for monitoring.
     #[command(subcommand)]
@@ -175,7 +175,11 @@ fn decorate(mut cmd: clap::Command, path: &mut Vec<String>, catch_old: bool) -> 
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     if !p.is_empty() {
         cmd = match net::takes(&p) {
-            net::Takes::All => <Net as clap::Args>::augment_args(cmd),
+            net::Takes::All if net::takes_etcd(&p) => <Net as clap::Args>::augment_args(cmd),
+            // Taken (and refused with one line) but not offered where raftctl cannot use it.
+            net::Takes::All => {
+                <Net as clap::Args>::augment_args(cmd).mut_arg("etcd", |a| a.hide(true))
+            }
             net::Takes::ClusterDir => <ClusterDir as clap::Args>::augment_args(cmd),
             net::Takes::Nothing => cmd,
         };

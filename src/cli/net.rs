@@ -28,6 +28,18 @@ pub struct Net {
         value_name = "HOST:PORT,…"
     )]
     pub endpoints: Vec<String>,
+    /// A live etcd (3.4+) cluster instead of raftctl members: its client addresses,
+    /// HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and
+    /// `leader transfer` then speak etcd's gRPC API; ids are etcd's, in hex. A bare --etcd
+    /// takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints.
+    #[arg(
+        long,
+        env = "RAFTCTL_ETCD_ENDPOINTS",
+        value_delimiter = ',',
+        num_args = 0..=1,
+        value_name = "HOST:PORT,…"
+    )]
+    pub etcd: Option<Vec<String>>,
     #[command(flatten)]
     pub dir: ClusterDir,
     /// How long to wait for a member to accept a connection and answer a status request.
@@ -97,6 +109,17 @@ pub fn takes(path: &[&str]) -> Takes {
     }
 }
 
+/// Whether the command at `path` works on an etcd cluster with `--etcd` (`src/cmd/etcd.rs`).
+pub fn takes_etcd(path: &[&str]) -> bool {
+    matches!(
+        path,
+        ["status" | "top" | "move-leader"]
+            | ["cluster", "status"]
+            | ["member", "list" | "add" | "remove" | "promote"]
+            | ["leader", "transfer"]
+    )
+}
+
 /// Whether the command at `path` has etcdctl's boolean `--cluster` ("every member") of its own.
 pub fn has_every_member_flag(path: &[&str]) -> bool {
     matches!(path, ["endpoint", "status" | "health"])
@@ -121,8 +144,9 @@ pub fn old_cluster_arg() -> clap::Arg {
         .hide(true)
 }
 
-const IDS: [(&str, &str); 7] = [
+const IDS: [(&str, &str); 8] = [
     ("endpoints", "--endpoints"),
+    ("etcd", "--etcd"),
     ("cluster_dir", "--cluster-dir"),
     ("dial_timeout", "--dial-timeout"),
     ("command_timeout", "--command-timeout"),
@@ -167,6 +191,9 @@ pub fn resolve(top: &ArgMatches, path: &[&str], leaf: &ArgMatches) -> Result<Net
             if given(leaf, "endpoints") {
                 net.endpoints = l.endpoints;
             }
+            if given(leaf, "etcd") {
+                net.etcd = l.etcd;
+            }
             if given(leaf, "cluster_dir") {
                 net.dir = l.dir;
             }
@@ -195,6 +222,7 @@ pub fn resolve(top: &ArgMatches, path: &[&str], leaf: &ArgMatches) -> Result<Net
         // Not read from the environment either: `cluster up` with ETCDCTL_ENDPOINTS exported
         // for etcdctl starts a local cluster all the same.
         net.endpoints.clear();
+        net.etcd = None;
         (net.cacert, net.cert, net.key) = (None, None, None);
         return Ok(net);
     }
@@ -211,17 +239,58 @@ pub fn resolve(top: &ArgMatches, path: &[&str], leaf: &ArgMatches) -> Result<Net
         }
         _ => {}
     }
-    let endpoints_set = given(top, "endpoints")
-        || given(leaf, "endpoints")
-        || top.value_source("endpoints") == Some(ValueSource::EnvVariable);
-    if !endpoints_set && let Some(e) = std::env::var_os("ETCDCTL_ENDPOINTS") {
-        net.endpoints = e
-            .to_string_lossy()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect();
+    let endpoints_given = given(top, "endpoints") || given(leaf, "endpoints");
+    let etcd_given = given(top, "etcd") || given(leaf, "etcd");
+    if endpoints_given && etcd_given {
+        return Err(
+            "--etcd and --endpoints go to different clusters: give one (--etcd for \
+                    etcd's members, --endpoints for raftctl's)"
+                .into(),
+        );
+    }
+    let endpoints_env = top.value_source("endpoints") == Some(ValueSource::EnvVariable);
+    if endpoints_given || (endpoints_env && !etcd_given) {
+        // The command line beats the environment; RAFTCTL_ENDPOINTS beats
+        // RAFTCTL_ETCD_ENDPOINTS only as the other's equal: both set is refused below.
+        if endpoints_env && !endpoints_given && net.etcd.is_some() {
+            return Err(
+                "both RAFTCTL_ENDPOINTS and RAFTCTL_ETCD_ENDPOINTS are set: unset one, \
+                        or give --endpoints or --etcd"
+                    .into(),
+            );
+        }
+        net.etcd = None;
+    }
+    if let Some(urls) = &mut net.etcd {
+        net.endpoints.clear();
+        urls.retain(|u| !u.trim().is_empty());
+        if urls.is_empty() {
+            let from = std::env::var("ETCDCTL_ENDPOINTS").unwrap_or_default();
+            *urls = split_list(&from);
+            if urls.is_empty() {
+                return Err(
+                    "--etcd without URLs takes them from ETCDCTL_ENDPOINTS, which is \
+                            not set: give --etcd HOST:PORT,…"
+                        .into(),
+                );
+            }
+        }
+        return Ok(net);
+    }
+    if !endpoints_given
+        && !endpoints_env
+        && let Some(e) = std::env::var_os("ETCDCTL_ENDPOINTS")
+    {
+        net.endpoints = split_list(&e.to_string_lossy());
     }
     Ok(net)
+}
+
+/// A comma-separated list as etcdctl reads ETCDCTL_ENDPOINTS: trimmed, empty items dropped.
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }

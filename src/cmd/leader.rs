@@ -18,6 +18,10 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let LeaderCommand::Transfer { to } = c;
+    let to = to
+        .map(|t| t.decimal())
+        .transpose()
+        .map_err(super::UsageError)?;
     let rt = target::runtime()?;
     let (leader, endpoint) = rt.block_on(target::leader(&t.endpoints))?;
     if let Some(id) = to {

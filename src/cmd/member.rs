@@ -37,6 +37,7 @@ pub fn run(
             output::render(&row, format, out)?;
         }
         MemberCommand::Promote { id } => {
+            let id = id.decimal().map_err(UsageError)?;
             let (leader, ep) = rt.block_on(target::leader(&t.endpoints))?;
             target::known_member(&leader, id)?;
             if leader.voters.contains(&id) {
@@ -54,6 +55,7 @@ pub fn run(
             output::render(&report, format, out)?;
         }
         MemberCommand::Remove { id } => {
+            let id = id.decimal().map_err(UsageError)?;
             let leader = rt.block_on(remove(t, id))?;
             let mut report = list(&leader, t.manifest.as_ref());
             report.changed = Some(format!("removed node {id}"));

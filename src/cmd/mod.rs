@@ -5,6 +5,7 @@ mod bench;
 mod chaos;
 mod cluster;
 mod endpoint;
+mod etcd;
 mod generate;
 mod kv;
 mod leader;
@@ -68,9 +69,23 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         );
     }
     target::set_timeouts(target::Timeouts { dial, command });
+    if let Some(urls) = &args.net.etcd {
+        return etcd::run(args.command, urls, &args.net, format, out);
+    }
     if let Some(ca) = &args.net.cacert {
         let identity = args.net.cert.as_ref().zip(args.net.key.as_ref());
         crate::api::client::set_tls(crate::api::client::ClientTls::load(ca, identity)?);
+    }
+    // raftctl's node ids are decimal: said before looking for the cluster.
+    let id = match &args.command {
+        Command::Member(crate::cli::MemberCommand::Remove { id })
+        | Command::Member(crate::cli::MemberCommand::Promote { id })
+        | Command::MoveLeader { id } => Some(id),
+        Command::Leader(crate::cli::LeaderCommand::Transfer { to }) => to.as_ref(),
+        _ => None,
+    };
+    if let Some(id) = id {
+        id.decimal().map_err(UsageError)?;
     }
     let eps = &args.net.endpoints;
     let dir = args.net.dir.cluster_dir.as_path();

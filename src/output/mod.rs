@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod doctor;
 pub mod dump;
 pub mod endpoint;
+pub mod etcd;
 pub mod fields;
 pub mod recover;
 pub mod status;

@@ -11,3 +11,4 @@ pub mod command;
 pub mod convert;
 pub mod describe;
 pub mod etcd;
+pub mod etcdrpc;

@@ -1,5 +1,6 @@
-//! Real etcd 3.4 members (Debian's etcd-server) for the tests that need etcd itself: started
-//! on free loopback ports, killed by pid when dropped.
+//! Real etcd 3.4 members (Debian's etcd-server) for the tests that need etcd itself
+//! (`doctor` and `recover` on etcd data dirs, the `--etcd` commands against live members):
+//! started on free loopback ports, killed by pid when dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -79,6 +80,20 @@ pub fn start_etcd(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
 /// cluster (etcd reads everything from the dir); its log is `root/<name>.log` (appended to).
 pub fn restart_etcd(root: &Path, name: &str, dir: &Path, peer: &str, client: &str) -> Etcd {
     spawn(root, name, dir, peer, client, &[])
+}
+
+/// Starts member `name` joining a running cluster (after `member add`): `cluster` is the
+/// initial cluster `member add` printed, `token` the cluster's token.
+pub fn join_etcd(root: &Path, name: &str, peer: &str, client: &str, cluster: &str, token: &str) -> Etcd {
+    let extra = [
+        "--initial-cluster",
+        cluster,
+        "--initial-cluster-token",
+        token,
+        "--initial-cluster-state",
+        "existing",
+    ];
+    spawn(root, name, &root.join(name), peer, client, &extra)
 }
 
 fn spawn(root: &Path, name: &str, dir: &Path, peer: &str, client: &str, extra: &[&str]) -> Etcd {

@@ -15,6 +15,7 @@ mod doctor;
 mod doors;
 mod etcd;
 mod etcd_fixtures;
+mod etcd_live;
 mod everyday;
 mod failpoints;
 mod generated;

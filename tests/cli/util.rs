@@ -35,8 +35,9 @@ where
 }
 
 /// The variables raftctl reads that a test's own environment must not decide.
-const READ_VARS: [&str; 6] = [
+const READ_VARS: [&str; 7] = [
     "RAFTCTL_ENDPOINTS",
+    "RAFTCTL_ETCD_ENDPOINTS",
     "ETCDCTL_ENDPOINTS",
     "RAFTCTL_CLUSTER",
     "RAFTCTL_DIAL_TIMEOUT",
