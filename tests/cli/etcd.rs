@@ -84,7 +84,14 @@ pub fn restart_etcd(root: &Path, name: &str, dir: &Path, peer: &str, client: &st
 
 /// Starts member `name` joining a running cluster (after `member add`): `cluster` is the
 /// initial cluster `member add` printed, `token` the cluster's token.
-pub fn join_etcd(root: &Path, name: &str, peer: &str, client: &str, cluster: &str, token: &str) -> Etcd {
+pub fn join_etcd(
+    root: &Path,
+    name: &str,
+    peer: &str,
+    client: &str,
+    cluster: &str,
+    token: &str,
+) -> Etcd {
     let extra = [
         "--initial-cluster",
         cluster,
