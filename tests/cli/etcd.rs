@@ -148,3 +148,16 @@ pub fn etcdctl(endpoint: &str, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// `n` members of a new cluster, once they take a first write (`first` = `1`).
+pub fn start_etcd_serving(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
+    let members = start_etcd(root, n, token);
+    let ep = members[0].client.clone();
+    crate::harness::wait_until("etcd to take a write", || {
+        etcdctl(&ep, &["put", "first", "1"])
+            .status
+            .success()
+            .then_some(())
+    });
+    members
+}

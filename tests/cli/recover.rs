@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::damage::{entry, metadata};
 use crate::doctor::{copy_dir, tear_last_record};
-use crate::etcd::{etcdctl, have_etcd, restart_etcd, start_etcd};
+use crate::etcd::{etcdctl, have_etcd, restart_etcd, start_etcd_serving};
 use crate::harness::{free_ports, wait_until};
 use crate::oracle::assert_same_from;
 use crate::util::{Down, raftctl, rc};
@@ -295,14 +295,8 @@ fn recover_makes_a_surviving_etcd_member_a_cluster_of_its_own() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let mut members = start_etcd(tmp.path(), 3, "recover-a");
+    let mut members = start_etcd_serving(tmp.path(), 3, "recover-a");
     let ep = members[0].client.clone();
-    wait_until("etcd to take a write", || {
-        etcdctl(&ep, &["put", "first", "1"])
-            .status
-            .success()
-            .then_some(())
-    });
     // Past --snapshot-count 200, so that the member starts from a .snap.
     let mut committed = vec![("first".to_string(), "1".to_string())];
     for i in 0..230 {

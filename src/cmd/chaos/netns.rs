@@ -423,6 +423,16 @@ impl Net {
         Ok(Inside { back })
     }
 
+    /// The members that have a namespace of this run, in id order.
+    fn member_ids(&self) -> Vec<u64> {
+        self.members
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect()
+    }
+
     fn member_ns(&self, id: u64) -> anyhow::Result<String> {
         if !self
             .members
@@ -488,13 +498,7 @@ impl Net {
     /// Each of `on` drops `rate` of its packets to the other members.
     pub fn loss(&self, on: &[u64], rate: f64) -> anyhow::Result<()> {
         let pct = (rate * 100.0).round().clamp(0.0, 100.0) as u32;
-        let all: Vec<u64> = self
-            .members
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .copied()
-            .collect();
+        let all = self.member_ids();
         for &a in on {
             let others: Vec<u64> = all.iter().copied().filter(|&x| x != a).collect();
             if others.is_empty() {
@@ -539,13 +543,7 @@ impl Net {
 
     /// Every rule and qdisc of a fault removed, in every member's namespace.
     pub fn heal(&self) -> anyhow::Result<()> {
-        let ids: Vec<u64> = self
-            .members
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .copied()
-            .collect();
+        let ids = self.member_ids();
         let mut failed = Vec::new();
         for id in ids {
             let ns = self.ns(&format!("n{id}"));
