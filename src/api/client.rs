@@ -456,7 +456,7 @@ fn tls_reason(e: &reqwest::Error) -> Option<String> {
     crate::tls::rustls_error(e).map(tls_words)
 }
 
-fn tls_words(r: &rustls::Error) -> String {
+pub fn tls_words(r: &rustls::Error) -> String {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     match r {
         E::InvalidMessage(_) => {

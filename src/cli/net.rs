@@ -29,9 +29,10 @@ pub struct Net {
     )]
     pub endpoints: Vec<String>,
     /// A live etcd (3.4+) cluster instead of raftctl members: its client addresses,
-    /// HOST:PORT,… (http://HOST:PORT too). `status`, `member list|add|remove|promote` and
-    /// `leader transfer` then speak etcd's gRPC API; ids are etcd's, in hex. A bare --etcd
-    /// takes the URLs from ETCDCTL_ENDPOINTS. Not together with --endpoints.
+    /// HOST:PORT,… (http:// or https://HOST:PORT too; with --cacert a bare HOST:PORT is TLS).
+    /// `status`, `top`, `member list|add|remove|promote` and `leader transfer` then speak
+    /// etcd's gRPC API; ids are etcd's, in hex. A bare --etcd takes the URLs from
+    /// ETCDCTL_ENDPOINTS. Not together with --endpoints.
     #[arg(
         long,
         env = "RAFTCTL_ETCD_ENDPOINTS",

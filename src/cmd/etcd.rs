@@ -1,9 +1,10 @@
 //! The commands that work on a live etcd cluster (`--etcd URL,…`): `status` (and `cluster
-//! status`, `top --once`), `member list|add|remove|promote`, `leader transfer` / `move-leader`.
+//! status`), `top` (live, or once), `member list|add|remove|promote`, `leader transfer` /
+//! `move-leader`, over plain HTTP/2 or TLS as etcdctl takes it.
 //! The rest speak raftctl's own API and refuse --etcd with one line.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, anyhow, bail};
 
@@ -23,28 +24,40 @@ pub fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     for u in urls {
-        etcd::url(u).map_err(|e| UsageError(e.to_string()))?;
-    }
-    if net.cacert.is_some() {
-        return Err(UsageError(
-            "--etcd does not speak TLS yet: --cacert/--cert/--key work with --endpoints only"
-                .into(),
-        )
-        .into());
+        let a = etcd::addr(u, net.cacert.is_some()).map_err(|e| UsageError(e.to_string()))?;
+        if a.tls && net.cacert.is_none() {
+            return Err(UsageError(format!(
+                "--etcd {u}: an https:// endpoint needs the CA that signed its certificate \
+                 (--cacert FILE, and --cert/--key when etcd asks for a client certificate)"
+            ))
+            .into());
+        }
     }
     let t = target::timeouts();
+    let mut ctx = etcd::Target::new(urls.to_vec(), t.dial, t.command);
+    if let Some(ca) = &net.cacert {
+        let identity = net.cert.as_ref().zip(net.key.as_ref());
+        let tls = crate::api::client::ClientTls::load(ca, identity)?;
+        ctx = ctx.with_tls(&tls.config);
+    }
+    let ctx = Ctx(ctx);
     let rt = target::runtime()?;
-    let ctx = Ctx {
-        urls,
-        dial: t.dial,
-        command: t.command,
-    };
     match command {
         Command::Status | Command::Cluster(crate::cli::ClusterCommand::Status) => {
             rt.block_on(status(&ctx, format, out))
         }
         Command::Top(a) if a.once || !crate::top::interactive() => {
             rt.block_on(status(&ctx, format, out))
+        }
+        Command::Top(a) => {
+            drop(rt);
+            super::check_interval(a.interval.0)?;
+            Ok(
+                match crate::top::run(crate::top::Source::Etcd(ctx.0), a.interval.0)? {
+                    crate::top::Exit::Quit => Outcome::Ok,
+                    crate::top::Exit::Interrupted => Outcome::Interrupted,
+                },
+            )
         }
         Command::Member(c) => rt.block_on(member(&ctx, c, format, out)),
         Command::Leader(LeaderCommand::Transfer { to }) => {
@@ -53,7 +66,7 @@ pub fn run(
         Command::MoveLeader { id } => rt.block_on(transfer(&ctx, Some(id), format, out)),
         other => Err(UsageError(format!(
             "`raftctl {}` does not take --etcd: with an etcd cluster, raftctl does status, \
-             member list|add|remove|promote, leader transfer and top --once",
+             top, member list|add|remove|promote and leader transfer",
             name(&other)
         ))
         .into()),
@@ -62,7 +75,6 @@ pub fn run(
 
 fn name(c: &Command) -> &'static str {
     match c {
-        Command::Top(_) => "top (live)",
         Command::Put { .. } => "put",
         Command::Get(_) => "get",
         Command::Del(_) => "del",
@@ -74,18 +86,15 @@ fn name(c: &Command) -> &'static str {
     }
 }
 
-struct Ctx<'a> {
-    urls: &'a [String],
-    dial: Duration,
-    command: Duration,
-}
+/// The cluster the command works on.
+struct Ctx(etcd::Target);
 
-impl Ctx<'_> {
+impl Ctx {
     /// A client of the first endpoint that accepts a connection.
     async fn any(&self) -> anyhow::Result<Client> {
         let mut errors = Vec::new();
-        for u in self.urls {
-            match Client::connect(u, self.dial, self.command).await {
+        for u in &self.0.endpoints {
+            match Client::connect(u, &self.0).await {
                 Ok(c) => return Ok(c),
                 Err(e) => errors.push(format!("{e:#}")),
             }
@@ -93,12 +102,14 @@ impl Ctx<'_> {
         bail!("no etcd endpoint answered: {}", errors.join("; "))
     }
 
+    /// Every member's Status; a member that does not answer within the time to connect is
+    /// reported as such rather than waited for.
     async fn status(&self) -> EtcdStatus {
-        etcd::cluster_status(self.urls, self.dial, self.dial).await
+        etcd::cluster_status(&self.0.with_timeouts(self.0.connect, self.0.connect)).await
     }
 }
 
-async fn status(ctx: &Ctx<'_>, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+async fn status(ctx: &Ctx, format: Format, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let report = ctx.status().await;
     let fit = output::Fit {
         width: output::width(),
@@ -162,7 +173,7 @@ fn known(ms: &[pb::Member], id: u64) -> anyhow::Result<&pb::Member> {
 }
 
 async fn member(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     c: MemberCommand,
     format: Format,
     out: &mut dyn Write,
@@ -283,7 +294,7 @@ async fn member(
 /// Moves leadership to `to` (default: the reachable voter with the highest raft index),
 /// asking the leader (etcd refuses MoveLeader elsewhere); etcd answers once it moved.
 async fn transfer(
-    ctx: &Ctx<'_>,
+    ctx: &Ctx,
     to: Option<MemberId>,
     format: Format,
     out: &mut dyn Write,
@@ -322,7 +333,7 @@ async fn transfer(
     };
     let start = Instant::now();
     if target != from {
-        let c = Client::connect(&leader.endpoint, ctx.dial, ctx.command).await?;
+        let c = Client::connect(&leader.endpoint, &ctx.0).await?;
         c.move_leader(target).await.with_context(|| {
             format!(
                 "moving leadership from member {} to member {}",

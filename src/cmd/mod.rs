@@ -104,20 +104,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Endpoint(c) => endpoint::run(c, &target()?, format, out),
         Command::Status => kv::status(&target()?, format, out),
         Command::Top(a) => {
-            if a.interval.0 < crate::top::MIN_INTERVAL {
-                return Err(UsageError(format!(
-                    "--interval {}: too short, every round asks each node (use {} or more)",
-                    a.interval,
-                    crate::cli::HumanDuration(crate::top::MIN_INTERVAL)
-                ))
-                .into());
-            }
+            check_interval(a.interval.0)?;
             let t = target()?;
             if a.once || !crate::top::interactive() {
                 return kv::status(&t, format, out);
             }
             Ok(
-                match crate::top::run(t.endpoints, t.manifest, a.interval.0)? {
+                match crate::top::run(
+                    crate::top::Source::Raftctl {
+                        endpoints: t.endpoints,
+                        manifest: t.manifest,
+                    },
+                    a.interval.0,
+                )? {
                     crate::top::Exit::Quit => Outcome::Ok,
                     crate::top::Exit::Interrupted => Outcome::Interrupted,
                 },
@@ -138,4 +137,18 @@ pub fn run(args: Args, out: &mut dyn Write) -> anyhow::Result<Outcome> {
         Command::Completions { shell } => generate::completions(shell, out),
         Command::Man { dir } => generate::man(dir.as_deref(), out),
     }
+}
+
+/// `top --interval`: each round asks every member, so much less than
+/// [`crate::top::MIN_INTERVAL`] only burns a core.
+fn check_interval(interval: std::time::Duration) -> anyhow::Result<()> {
+    if interval < crate::top::MIN_INTERVAL {
+        return Err(UsageError(format!(
+            "--interval {}: too short, every round asks each node (use {} or more)",
+            crate::cli::HumanDuration(interval),
+            crate::cli::HumanDuration(crate::top::MIN_INTERVAL)
+        ))
+        .into());
+    }
+    Ok(())
 }

@@ -8,17 +8,107 @@
 //! the handful of messages are few enough to keep by hand (their field numbers are checked
 //! against etcd 3.4's rpc.proto in that module's tests). The alternative, a crate that
 //! bundles a protobuf compiler (protox) with tonic-build, would add a build-time parser and
-//! codegen for five RPCs. Plain HTTP/2 (h2c) only for now; tonic's `channel` feature without
-//! its TLS features keeps the dependency tree to hyper/h2/tower, which reqwest and axum
-//! already bring.
+//! codegen for five RPCs.
+//!
+//! TLS (etcdctl's `--cacert`, `--cert`, `--key`; `https://` endpoints) goes through a connector
+//! of our own over tokio-rustls with the process's rustls configuration, offering ALPN `h2`
+//! as etcd's TLS listener (Go's net/http with grpc-go) expects; tonic's own TLS features
+//! would bring a second copy of the same configuration code.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::output::etcd::{EtcdNode, EtcdStatus};
 use crate::proto::etcdrpc as pb;
+
+/// How to reach a live etcd cluster: the endpoints given, the time-outs, and TLS when the
+/// client was given a CA.
+#[derive(Clone)]
+pub struct Target {
+    pub endpoints: Vec<String>,
+    /// To connect.
+    pub connect: Duration,
+    /// For each call.
+    pub timeout: Duration,
+    /// With ALPN `h2` set (see [`Target::with_tls`]).
+    tls: Option<Arc<ClientConfig>>,
+}
+
+impl Target {
+    pub fn new(endpoints: Vec<String>, connect: Duration, timeout: Duration) -> Target {
+        Target {
+            endpoints,
+            connect,
+            timeout,
+            tls: None,
+        }
+    }
+
+    /// Talks TLS with `config` (it trusts the CA of --cacert and may hold a client
+    /// certificate) to `https://` endpoints and to bare `HOST:PORT`s, as etcdctl does.
+    pub fn with_tls(mut self, config: &ClientConfig) -> Target {
+        let mut c = config.clone();
+        c.alpn_protocols = vec![b"h2".to_vec()];
+        self.tls = Some(Arc::new(c));
+        self
+    }
+
+    /// The same cluster with other time-outs.
+    pub fn with_timeouts(&self, connect: Duration, timeout: Duration) -> Target {
+        Target {
+            connect,
+            timeout,
+            ..self.clone()
+        }
+    }
+
+    pub fn tls(&self) -> bool {
+        self.tls.is_some()
+    }
+}
+
+/// Where an endpoint is, and whether it speaks TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addr {
+    /// `HOST:PORT`.
+    pub hostport: String,
+    pub tls: bool,
+}
+
+/// An endpoint as etcdctl takes it: `http://HOST:PORT` is plain text, `https://HOST:PORT`
+/// TLS, and a bare `HOST:PORT` TLS when `tls` (a CA was given), else plain.
+pub fn addr(endpoint: &str, tls: bool) -> anyhow::Result<Addr> {
+    let e = endpoint.trim().trim_end_matches('/');
+    let (hostport, tls) = if let Some(h) = e.strip_prefix("https://") {
+        (h, true)
+    } else if let Some(h) = e.strip_prefix("http://") {
+        (h, false)
+    } else {
+        (e, tls)
+    };
+    if hostport.is_empty()
+        || hostport.contains('/')
+        || hostport.contains("://")
+        || !hostport.contains(':')
+    {
+        bail!(
+            "--etcd {endpoint:?}: not an etcd endpoint (HOST:PORT, http://HOST:PORT or \
+             https://HOST:PORT)"
+        );
+    }
+    Ok(Addr {
+        hostport: hostport.to_string(),
+        tls,
+    })
+}
 
 /// One member's gRPC connection, named by its endpoint in errors.
 #[derive(Clone)]
@@ -26,44 +116,48 @@ pub struct Client {
     endpoint: String,
     channel: Channel,
     timeout: Duration,
-}
-
-/// `HOST:PORT` or `http://HOST:PORT` as the URL tonic dials; `https://` is refused (no TLS yet).
-pub fn url(endpoint: &str) -> anyhow::Result<String> {
-    let e = endpoint.trim().trim_end_matches('/');
-    if e.starts_with("https://") {
-        bail!("{e}: https endpoints need TLS, which --etcd does not speak yet (use http://)");
-    }
-    let hostport = e.strip_prefix("http://").unwrap_or(e);
-    if hostport.is_empty()
-        || hostport.contains('/')
-        || hostport.contains("://")
-        || !hostport.contains(':')
-    {
-        bail!("--etcd {endpoint:?}: not an etcd endpoint (HOST:PORT or http://HOST:PORT)");
-    }
-    Ok(format!("http://{hostport}"))
+    /// What the member asked of the client certificate, over TLS (see [`NoteAsked`]).
+    asked: CertAsked,
 }
 
 impl Client {
-    /// Connects to `endpoint` within `dial`; each call then has `timeout`.
-    pub async fn connect(
-        endpoint: &str,
-        dial: Duration,
-        timeout: Duration,
-    ) -> anyhow::Result<Client> {
-        let u = url(endpoint)?;
-        let channel = Endpoint::from_shared(u.clone())
+    /// Connects to `endpoint` within the target's connect time-out; each call then has its
+    /// call time-out.
+    pub async fn connect(endpoint: &str, target: &Target) -> anyhow::Result<Client> {
+        let a = addr(endpoint, target.tls())?;
+        let asked = CertAsked::default();
+        // tonic dials http:// (it has no TLS of its own here); the connector below wraps
+        // the socket in TLS when the endpoint wants it.
+        let e = Endpoint::from_shared(format!("http://{}", a.hostport))
             .with_context(|| format!("{endpoint}: not a URL"))?
-            .connect_timeout(dial)
-            .timeout(timeout)
-            .connect()
-            .await
-            .map_err(|e| anyhow::anyhow!("{endpoint}: cannot connect: {}", source_chain(&e)))?;
+            .connect_timeout(target.connect)
+            .timeout(target.timeout);
+        let channel = if a.tls {
+            let Some(config) = target.tls.clone() else {
+                bail!(
+                    "{endpoint}: an https:// endpoint needs the CA that signed its certificate \
+                     (--cacert FILE)"
+                );
+            };
+            let name = crate::tls::server_name(&a.hostport)?;
+            let mut c = (*config).clone();
+            c.client_auth_cert_resolver = Arc::new(NoteAsked {
+                inner: config.client_auth_cert_resolver.clone(),
+                asked: asked.clone(),
+            });
+            let config = Arc::new(c);
+            e.connect_with_connector(TlsConnector { config, name })
+                .await
+        } else {
+            e.connect().await
+        };
+        let channel =
+            channel.map_err(|e| anyhow::anyhow!("{endpoint}: cannot connect: {}", why(&e)))?;
         Ok(Client {
             endpoint: endpoint.to_string(),
             channel,
-            timeout,
+            timeout: target.timeout,
+            asked,
         })
     }
 
@@ -81,7 +175,7 @@ impl Client {
             let mut grpc = tonic::client::Grpc::new(self.channel.clone());
             grpc.ready()
                 .await
-                .map_err(|e| anyhow::anyhow!("cannot connect: {}", source_chain(&e)))?;
+                .map_err(|e| anyhow::anyhow!("cannot connect: {}", why(&e)))?;
             let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
             let r = grpc
                 .unary(
@@ -90,7 +184,7 @@ impl Client {
                     codec,
                 )
                 .await
-                .map_err(|s| anyhow::anyhow!("{}", status_text(&s)))?;
+                .map_err(|s| anyhow::anyhow!("{}", self.status_why(&s)))?;
             anyhow::Ok(r.into_inner())
         };
         match tokio::time::timeout(self.timeout, call).await {
@@ -100,6 +194,30 @@ impl Client {
                 self.endpoint,
                 self.timeout
             ),
+        }
+    }
+
+    /// A failed call in one line: a TLS failure beneath it in words that name the flag, a
+    /// connection closed after the member asked for a client certificate as such, else the
+    /// status itself.
+    fn status_why(&self, s: &tonic::Status) -> String {
+        if let Some(r) = crate::tls::rustls_error(s) {
+            return crate::api::client::tls_words(r);
+        }
+        let closed = matches!(
+            s.code(),
+            tonic::Code::Unknown | tonic::Code::Unavailable | tonic::Code::Cancelled
+        );
+        match self.asked.lock().map(|a| *a) {
+            Ok(Some(false)) if closed => {
+                "TLS: it requires a client certificate (--cert and --key)".into()
+            }
+            Ok(Some(true)) if closed => {
+                "TLS: it closed the connection after we presented our client certificate: \
+                 it does not trust it (--cert)"
+                    .into()
+            }
+            _ => status_text(s),
         }
     }
 
@@ -152,6 +270,15 @@ fn status_text(s: &tonic::Status) -> String {
     }
 }
 
+/// Why a connection failed, in one line: a TLS failure in the words that name the flag to
+/// look at, else the error and its causes.
+fn why(e: &(dyn std::error::Error + 'static)) -> String {
+    match crate::tls::rustls_error(e) {
+        Some(r) => crate::api::client::tls_words(r),
+        None => source_chain(e),
+    }
+}
+
 /// An error and its causes as one line (tonic's transport errors say little at the top).
 fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
@@ -164,6 +291,75 @@ fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = c.source();
     }
     parts.join(": ")
+}
+
+/// Dials TCP, then TLS, for tonic: what `Endpoint::connect_with_connector` calls for each
+/// connection it makes.
+#[derive(Clone)]
+struct TlsConnector {
+    config: Arc<ClientConfig>,
+    /// The name the member's certificate must carry.
+    name: ServerName<'static>,
+}
+
+type TlsIo = hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// Whether the member asked for a client certificate (`Some`), and whether one was given.
+type CertAsked = Arc<std::sync::Mutex<Option<bool>>>;
+
+/// The client certificate resolver, noting when a member asks for a certificate. With TLS
+/// 1.3 a member that wants one refuses it (or its absence) only after the client's side of
+/// the handshake is done: it sends an alert and closes, the first call fails with a broken
+/// pipe or a cancelled stream, and the alert that names the cause is never read. What was
+/// asked and given says it instead.
+#[derive(Debug)]
+struct NoteAsked {
+    inner: Arc<dyn rustls::client::ResolvesClientCert>,
+    asked: CertAsked,
+}
+
+impl rustls::client::ResolvesClientCert for NoteAsked {
+    fn resolve(
+        &self,
+        hints: &[&[u8]],
+        schemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let key = self.inner.resolve(hints, schemes);
+        if let Ok(mut a) = self.asked.lock() {
+            *a = Some(key.is_some());
+        }
+        key
+    }
+
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
+}
+
+impl tower_service::Service<http::Uri> for TlsConnector {
+    type Response = TlsIo;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<TlsIo>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let (config, name) = (self.config.clone(), self.name.clone());
+        Box::pin(async move {
+            let at = uri
+                .authority()
+                .map(|a| a.as_str().to_string())
+                .ok_or_else(|| std::io::Error::other(format!("{uri}: no host:port")))?;
+            let tcp = tokio::net::TcpStream::connect(at).await?;
+            tcp.set_nodelay(true)?;
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, tcp)
+                .await?;
+            Ok(hyper_util::rt::TokioIo::new(tls))
+        })
+    }
 }
 
 /// etcd's way of printing a member id: lower-case hex without a prefix.
@@ -189,19 +385,21 @@ pub struct Asked {
     pub answer: Result<pb::StatusResponse, String>,
 }
 
-/// Asks every endpoint for its Status, all at once, each within `dial` (connect) and
-/// `timeout` (the call).
-pub async fn ask_all(endpoints: &[String], dial: Duration, timeout: Duration) -> Vec<Asked> {
-    let asks = endpoints.iter().cloned().map(|e| async move {
-        let answer = async {
-            let c = Client::connect(&e, dial, timeout).await?;
-            c.status().await
-        }
-        .await
-        .map_err(|err| format!("{err:#}"));
-        Asked {
-            endpoint: e,
-            answer,
+/// Asks each of `endpoints` of the cluster for its Status, all at once.
+pub async fn ask_all(endpoints: &[String], target: &Target) -> Vec<Asked> {
+    let asks = endpoints.iter().cloned().map(|e| {
+        let target = target.clone();
+        async move {
+            let answer = async {
+                let c = Client::connect(&e, &target).await?;
+                c.status().await
+            }
+            .await
+            .map_err(|err| format!("{err:#}"));
+            Asked {
+                endpoint: e,
+                answer,
+            }
         }
     });
     join_all(asks).await
@@ -228,8 +426,8 @@ where
 /// answered, else from any member that did); a listed member none of the endpoints is is
 /// asked at its first client URL, so the report has every member. An endpoint that did not
 /// answer is matched to a member by its client URLs, and shown with its error.
-pub async fn cluster_status(endpoints: &[String], dial: Duration, timeout: Duration) -> EtcdStatus {
-    let mut asked = ask_all(endpoints, dial, timeout).await;
+pub async fn cluster_status(target: &Target) -> EtcdStatus {
+    let mut asked = ask_all(&target.endpoints, target).await;
     let by_leader = |a: &Asked| match &a.answer {
         Ok(s) => Some((
             s.header.as_ref().map(|h| h.member_id) == Some(s.leader),
@@ -243,7 +441,7 @@ pub async fn cluster_status(endpoints: &[String], dial: Duration, timeout: Durat
     let mut list_errors = Vec::new();
     for (_, ep) in &candidates {
         let r = async {
-            let c = Client::connect(ep, dial, timeout).await?;
+            let c = Client::connect(ep, target).await?;
             c.member_list().await
         }
         .await;
@@ -267,16 +465,17 @@ pub async fn cluster_status(endpoints: &[String], dial: Duration, timeout: Durat
             .filter(|m| !known(m, &asked))
             .filter_map(|m| m.client_urls.first().cloned())
             .collect();
-        asked.extend(ask_all(&extra, dial, timeout).await);
+        asked.extend(ask_all(&extra, target).await);
     }
     merge(asked, members.as_deref())
 }
 
-/// Whether two spellings name one endpoint (`http://h:p` and `h:p`).
+/// Whether two spellings name one endpoint (`http://h:p`, `https://h:p` and `h:p`).
 pub fn same_endpoint(a: &str, b: &str) -> bool {
     let bare = |s: &str| {
         let s = s.trim().trim_end_matches('/');
         let s = s.strip_prefix("http://").unwrap_or(s);
+        let s = s.strip_prefix("https://").unwrap_or(s);
         s.to_string()
     };
     bare(a) == bare(b)
@@ -381,14 +580,23 @@ mod tests {
 
     #[test]
     fn endpoints_and_ids_in_etcdctl_spelling() {
-        assert_eq!(url("127.0.0.1:2379").unwrap(), "http://127.0.0.1:2379");
+        let a = |h: &str, tls| Addr {
+            hostport: h.into(),
+            tls,
+        };
         assert_eq!(
-            url("http://127.0.0.1:2379/").unwrap(),
-            "http://127.0.0.1:2379"
+            addr("127.0.0.1:2379", false).unwrap(),
+            a("127.0.0.1:2379", false)
         );
-        assert!(url("https://h:1").unwrap_err().to_string().contains("TLS"));
-        assert!(url("1234").is_err());
-        assert!(url("").is_err());
+        assert_eq!(
+            addr("127.0.0.1:2379", true).unwrap(),
+            a("127.0.0.1:2379", true)
+        );
+        assert_eq!(addr("http://h:1/", true).unwrap(), a("h:1", false));
+        assert_eq!(addr("https://h:1", false).unwrap(), a("h:1", true));
+        assert!(addr("1234", false).is_err());
+        assert!(addr("", false).is_err());
+        assert!(addr("https://h:1/x", false).is_err());
         assert_eq!(
             parse_hex_id("8e9e05c52164694d").unwrap(),
             0x8e9e_05c5_2164_694d

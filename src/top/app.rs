@@ -71,6 +71,33 @@ pub enum Action {
     Start(u64),
 }
 
+/// How members are named: raftctl's nodes by decimal id, etcd's members by hex id as
+/// etcdctl prints them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Ids {
+    #[default]
+    Node,
+    EtcdMember,
+}
+
+impl Ids {
+    /// The id alone, as a table cell shows it.
+    pub fn id(self, id: u64) -> String {
+        match self {
+            Ids::Node => id.to_string(),
+            Ids::EtcdMember => crate::etcd::hex(id),
+        }
+    }
+
+    /// "node 2" / "member 8e9e05c52164694d", as event lines name a member.
+    pub fn name(self, id: u64) -> String {
+        match self {
+            Ids::Node => format!("node {id}"),
+            Ids::EtcdMember => format!("member {}", crate::etcd::hex(id)),
+        }
+    }
+}
+
 /// Events kept in the log.
 const EVENTS: usize = 200;
 /// Commit-rate samples kept for the sparkline.
@@ -95,6 +122,7 @@ pub struct App {
     pub show_help: bool,
     /// A local cluster: k and s can kill and start members.
     pub local: bool,
+    pub ids_as: Ids,
     pub cluster_id: String,
     /// Newest first.
     pub events: VecDeque<Event>,
@@ -106,12 +134,15 @@ pub struct App {
     last_commit: Option<(u64, f64)>,
     last_leader: Option<(u64, u64)>,
     last_voters: Option<(Vec<u64>, Vec<u64>)>,
+    last_outgoing: Vec<u64>,
     /// Endpoints not up (down, or answering without Raft state yet).
     down: Vec<String>,
     /// Node ids learned from earlier answers, by endpoint (with --endpoints there is no
     /// manifest to name a node that stopped answering).
     ids: HashMap<String, u64>,
     snapshots: Vec<u64>,
+    /// The errors each endpoint reported last round (a new one is an event).
+    errors: HashMap<String, Vec<String>>,
     seen: bool,
 }
 
@@ -119,6 +150,14 @@ impl App {
     pub fn new(local: bool) -> App {
         App {
             local,
+            ..App::default()
+        }
+    }
+
+    /// A dashboard of a live etcd cluster: members by hex id, no local processes.
+    pub fn etcd() -> App {
+        App {
+            ids_as: Ids::EtcdMember,
             ..App::default()
         }
     }
@@ -193,8 +232,16 @@ impl App {
             let was_down = self.down.contains(&n.endpoint);
             let name = n
                 .id()
-                .map(|i| format!("node {i}"))
+                .map(|i| self.ids_as.name(i))
                 .unwrap_or_else(|| n.endpoint.clone());
+            if let Ok(s) = &n.status {
+                let before = self.errors.insert(n.endpoint.clone(), s.errors.clone());
+                for e in &s.errors {
+                    if !before.as_ref().is_some_and(|b| b.contains(e)) {
+                        self.event(at.unix, format!("{name} reports: {e}"));
+                    }
+                }
+            }
             if n.ready() {
                 if was_down {
                     self.down.retain(|d| d != &n.endpoint);
@@ -219,7 +266,8 @@ impl App {
             self.cluster_id = l.cluster_id.clone();
             if self.last_leader != Some((l.id, l.term)) {
                 if self.last_leader.is_none_or(|(id, _)| id != l.id) {
-                    self.event(at.unix, format!("node {} leads (term {})", l.id, l.term));
+                    let name = self.ids_as.name(l.id);
+                    self.event(at.unix, format!("{name} leads (term {})", l.term));
                 }
                 self.last_leader = Some((l.id, l.term));
             }
@@ -227,19 +275,25 @@ impl App {
             if let Some(old) = &self.last_voters
                 && *old != voters
             {
-                let joint = if l.voters_outgoing.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (joint with {:?})", l.voters_outgoing)
-                };
+                for text in membership_changes(old, &voters, self.ids_as) {
+                    self.event(at.unix, text);
+                }
+            }
+            if !l.voters_outgoing.is_empty() && self.last_outgoing != l.voters_outgoing {
+                let names: Vec<String> = l
+                    .voters_outgoing
+                    .iter()
+                    .map(|&i| self.ids_as.id(i))
+                    .collect();
                 self.event(
                     at.unix,
                     format!(
-                        "membership: voters {:?} learners {:?}{joint}",
-                        voters.0, voters.1
+                        "joint consensus: the outgoing voters are {}",
+                        names.join(", ")
                     ),
                 );
             }
+            self.last_outgoing = l.voters_outgoing.clone();
             self.last_voters = Some(voters);
             for p in &l.progress {
                 let sending = p.state == "snapshot";
@@ -248,7 +302,11 @@ impl App {
                     self.snapshots.push(p.id);
                     self.event(
                         at.unix,
-                        format!("snapshot {} sent to node {}", p.pending_snapshot, p.id),
+                        format!(
+                            "snapshot {} sent to {}",
+                            p.pending_snapshot,
+                            self.ids_as.name(p.id)
+                        ),
                     );
                 } else if !sending && known {
                     self.snapshots.retain(|x| *x != p.id);
@@ -313,6 +371,37 @@ impl App {
         }
         Action::None
     }
+}
+
+/// The events of a membership change, one per member: who joined (as a voter or a
+/// learner), was promoted, became a learner, or left.
+fn membership_changes(
+    old: &(Vec<u64>, Vec<u64>),
+    new: &(Vec<u64>, Vec<u64>),
+    ids: Ids,
+) -> Vec<String> {
+    let (was_voter, was_learner) = (|i: &u64| old.0.contains(i), |i: &u64| old.1.contains(i));
+    let mut out = Vec::new();
+    for i in &new.0 {
+        if was_learner(i) {
+            out.push(format!("{} promoted to voter", ids.name(*i)));
+        } else if !was_voter(i) {
+            out.push(format!("{} joined as a voter", ids.name(*i)));
+        }
+    }
+    for i in &new.1 {
+        if was_voter(i) {
+            out.push(format!("{} became a learner", ids.name(*i)));
+        } else if !was_learner(i) {
+            out.push(format!("{} joined as a learner", ids.name(*i)));
+        }
+    }
+    for i in old.0.iter().chain(&old.1) {
+        if !new.0.contains(i) && !new.1.contains(i) {
+            out.push(format!("{} left the cluster", ids.name(*i)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -514,6 +603,23 @@ mod tests {
         app.say("leadership moved from 1 to 2 in 5 ms");
         app.tick(100.0 + FOOTER_SECS);
         assert_eq!(app.footer(), None);
+    }
+
+    #[test]
+    fn membership_changes_name_each_member() {
+        let m = |v: &[u64], l: &[u64]| (v.to_vec(), l.to_vec());
+        assert_eq!(
+            membership_changes(&m(&[1, 2, 3], &[]), &m(&[1, 2, 3], &[4]), Ids::Node),
+            ["node 4 joined as a learner"]
+        );
+        assert_eq!(
+            membership_changes(&m(&[1, 2, 3], &[4]), &m(&[1, 2, 4], &[]), Ids::Node),
+            ["node 4 promoted to voter", "node 3 left the cluster"]
+        );
+        assert_eq!(
+            membership_changes(&m(&[1], &[]), &m(&[1, 0xff], &[]), Ids::EtcdMember),
+            ["member ff joined as a voter"]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! screen; drawing reads only the app state.
 
 pub mod app;
+pub mod etcd;
 pub mod ui;
 
 use std::io::IsTerminal;
@@ -19,6 +20,19 @@ use crate::cluster::{Manifest, process};
 /// The shortest `--interval`: each round asks every node, so much less only burns a core
 /// (0 polled in a loop).
 pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+/// What the dashboard watches.
+#[derive(Clone)]
+pub enum Source {
+    /// raftctl's own members at their API endpoints, with the manifest of a local cluster
+    /// (which k and s need).
+    Raftctl {
+        endpoints: Vec<String>,
+        manifest: Option<Manifest>,
+    },
+    /// A live etcd cluster, asked at these endpoints (and its members' client URLs).
+    Etcd(crate::etcd::Target),
+}
 
 /// How the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,29 +54,48 @@ fn at(start: Instant) -> At {
     }
 }
 
-/// Polls every endpoint each `interval`, sending a round, stamped with when it was asked,
+/// Asks every member each `interval`, sending a round, stamped with when it was asked,
 /// once all have answered or timed out.
 async fn poll(
-    endpoints: Vec<String>,
-    ids: Vec<Option<u64>>,
+    source: Source,
     interval: Duration,
     start: Instant,
     tx: mpsc::Sender<(Vec<NodeView>, At)>,
 ) {
     let timeout = interval.max(Duration::from_millis(500));
+    let ids: Vec<Option<u64>> = match &source {
+        Source::Raftctl {
+            endpoints,
+            manifest,
+        } => endpoints
+            .iter()
+            .map(|e| {
+                manifest
+                    .as_ref()
+                    .and_then(|m| m.members.iter().find(|x| e.ends_with(&x.api)).map(|x| x.id))
+            })
+            .collect(),
+        Source::Etcd(_) => Vec::new(),
+    };
     loop {
         let t = Instant::now();
         let asked = at(start);
-        let round = crate::api::client::statuses(&endpoints, timeout)
-            .await
-            .into_iter()
-            .zip(&ids)
-            .map(|((endpoint, status), id)| NodeView {
-                endpoint,
-                id: *id,
-                status: status.map_err(|e| short(&e)),
-            })
-            .collect();
+        let round = match &source {
+            Source::Raftctl { endpoints, .. } => crate::api::client::statuses(endpoints, timeout)
+                .await
+                .into_iter()
+                .zip(&ids)
+                .map(|((endpoint, status), id)| NodeView {
+                    endpoint,
+                    id: *id,
+                    status: status.map_err(|e| short(&e)),
+                })
+                .collect(),
+            Source::Etcd(dial) => {
+                let target = dial.with_timeouts(timeout, timeout);
+                etcd::views(&crate::etcd::cluster_status(&target).await)
+            }
+        };
         if tx.send((round, asked)).await.is_err() {
             return;
         }
@@ -77,26 +110,14 @@ fn short(e: &str) -> String {
 
 /// Runs the dashboard until q or Esc (`Exit::Quit`) or Ctrl-C (`Exit::Interrupted`). The
 /// terminal is restored in every case, a panic included (ratatui's hook).
-pub fn run(
-    endpoints: Vec<String>,
-    manifest: Option<Manifest>,
-    interval: Duration,
-) -> anyhow::Result<Exit> {
+pub fn run(source: Source, interval: Duration) -> anyhow::Result<Exit> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let ids: Vec<Option<u64>> = endpoints
-        .iter()
-        .map(|e| {
-            manifest
-                .as_ref()
-                .and_then(|m| m.members.iter().find(|x| e.ends_with(&x.api)).map(|x| x.id))
-        })
-        .collect();
     let start = Instant::now();
     let (tx, mut rx) = mpsc::channel(4);
-    rt.spawn(poll(endpoints.clone(), ids, interval, start, tx));
+    rt.spawn(poll(source.clone(), interval, start, tx));
     let (done_tx, mut done_rx) = mpsc::channel::<String>(16);
     // In raw mode Ctrl-C is a key; a SIGINT sent from elsewhere ends the dashboard the same
     // way instead of killing it with the terminal still raw.
@@ -125,7 +146,10 @@ pub fn run(
     let theme = ui::Theme {
         color: std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut app = App::new(manifest.is_some());
+    let mut app = match &source {
+        Source::Raftctl { manifest, .. } => App::new(manifest.is_some()),
+        Source::Etcd(_) => App::etcd(),
+    };
     let mut terminal = ratatui::init();
     let result = (|| -> anyhow::Result<Exit> {
         loop {
@@ -161,19 +185,23 @@ pub fn run(
                 Action::Quit => return Ok(Exit::Quit),
                 Action::None => {}
                 action => {
-                    app.working(match action {
-                        Action::Transfer(id) => format!("moving leadership to node {id}…"),
-                        Action::Kill(id) => format!("killing node {id}…"),
-                        Action::Start(id) => format!("starting node {id}…"),
+                    let name = |id| app.ids_as.name(id);
+                    let doing = match action {
+                        Action::Transfer(id) => format!("moving leadership to {}…", name(id)),
+                        Action::Kill(id) => format!("killing {}…", name(id)),
+                        Action::Start(id) => format!("starting {}…", name(id)),
                         Action::None | Action::Quit => String::new(),
-                    });
-                    let (leader, m, done) = (
-                        app.leader().map(|l| l.api.clone()),
-                        manifest.clone(),
-                        done_tx.clone(),
-                    );
+                    };
+                    app.working(doing);
+                    let leader = app.leader().map(|l| (l.id, l.api.clone()));
+                    let (source, done) = (source.clone(), done_tx.clone());
                     rt.spawn(async move {
-                        let msg = act(action, leader, m).await;
+                        let msg = match source {
+                            Source::Raftctl { manifest, .. } => {
+                                act(action, leader.map(|l| l.1), manifest).await
+                            }
+                            Source::Etcd(dial) => etcd_act(action, leader, dial).await,
+                        };
                         let _ = done.send(msg).await;
                     });
                 }
@@ -243,6 +271,39 @@ async fn act(action: Action, leader: Option<String>, manifest: Option<Manifest>)
             }
         }
         Action::None | Action::Quit => String::new(),
+    }
+}
+
+/// Carries out a key's action on an etcd cluster (only t does anything there): MoveLeader,
+/// asked of the leader as etcd requires.
+async fn etcd_act(
+    action: Action,
+    leader: Option<(u64, String)>,
+    dial: crate::etcd::Target,
+) -> String {
+    let Action::Transfer(to) = action else {
+        return String::new();
+    };
+    let Some((from, endpoint)) = leader else {
+        return "no leader to transfer from".into();
+    };
+    let name = |id| app::Ids::EtcdMember.name(id);
+    if from == to {
+        return format!("{} already leads", name(to));
+    }
+    let t = Instant::now();
+    let moved = async {
+        let c = crate::etcd::Client::connect(&endpoint, &dial).await?;
+        c.move_leader(to).await
+    };
+    match moved.await {
+        Ok(_) => format!(
+            "leadership moved from {} to {} in {} ms",
+            name(from),
+            name(to),
+            t.elapsed().as_millis()
+        ),
+        Err(e) => format!("transfer to {} failed: {e:#}", name(to)),
     }
 }
 

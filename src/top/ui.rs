@@ -10,7 +10,7 @@ use ratatui::widgets::{
     Block, Cell, Gauge, List, ListItem, Paragraph, Row, Sparkline, Table, Wrap,
 };
 
-use super::app::{App, NodeView};
+use super::app::{App, Ids, NodeView};
 
 /// Colours, or none (NO_COLOR, tests).
 #[derive(Debug, Clone, Copy)]
@@ -169,7 +169,7 @@ fn draw_title(f: &mut Frame<'_>, app: &App, area: Rect, theme: Theme) {
     }
     match app.leader() {
         Some(l) => parts.extend([
-            (format!("leader {}", l.id), good, 0),
+            (format!("leader {}", app.ids_as.id(l.id)), good, 0),
             (format!("term {}", l.term), good, 2),
             (format!("commit {}", l.commit), good, 3),
         ]),
@@ -207,8 +207,8 @@ const COLUMN_RANKS: [u8; 9] = [0, 0, 3, 4, 2, 5, 6, 1, 0];
 const STATE_MIN: usize = 12;
 
 /// A node's cells, in `HEADERS` order.
-fn cells(n: &NodeView, last: u64, mark: &str, theme: Theme) -> Vec<(String, Style)> {
-    let id = n.id().map(|x| x.to_string()).unwrap_or_else(|| "?".into());
+fn cells(n: &NodeView, last: u64, mark: &str, ids: Ids, theme: Theme) -> Vec<(String, Style)> {
+    let id = n.id().map(|x| ids.id(x)).unwrap_or_else(|| "?".into());
     let dashes = |role: &str, style: Style, state: String, st: Style| {
         let mut v = vec![
             (format!("{mark}{id}"), Style::default()),
@@ -239,7 +239,7 @@ fn cells(n: &NodeView, last: u64, mark: &str, theme: Theme) -> Vec<(String, Styl
             let leader = if s.leader == 0 {
                 "-".into()
             } else {
-                s.leader.to_string()
+                ids.id(s.leader)
             };
             let plain = |x: String| (x, Style::default());
             vec![
@@ -269,7 +269,10 @@ fn draw_nodes(f: &mut Frame<'_>, app: &App, area: Rect, theme: Theme) {
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| cells(n, last, if i == app.selected { "›" } else { " " }, theme))
+        .map(|(i, n)| {
+            let mark = if i == app.selected { "›" } else { " " };
+            cells(n, last, mark, app.ids_as, theme)
+        })
         .collect();
     // Each column as wide as its widest cell; STATE's errors may be cut to STATE_MIN.
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| width(h)).collect();
@@ -338,7 +341,11 @@ fn draw_nodes(f: &mut Frame<'_>, app: &App, area: Rect, theme: Theme) {
 }
 
 fn draw_progress(f: &mut Frame<'_>, app: &App, area: Rect, theme: Theme) {
-    let block = Block::bordered().title(" replication (leader's view) ");
+    // etcd's API shows no leader's progress: there each member's raft index stands in.
+    let block = Block::bordered().title(match app.ids_as {
+        Ids::Node => " replication (leader's view) ",
+        Ids::EtcdMember => " replication (each member's raft index) ",
+    });
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(l) = app.leader() else {
@@ -355,16 +362,14 @@ fn draw_progress(f: &mut Frame<'_>, app: &App, area: Rect, theme: Theme) {
         } else {
             (p.matched as f64 / l.last_index as f64).clamp(0.0, 1.0)
         };
-        let id = p.id.to_string();
+        let id = app.ids_as.id(p.id);
         let state = if p.id == l.id { "self" } else { &p.state };
         let matched = format!("{}/{}", p.matched, l.last_index);
         let inflight = format!("in {}", p.inflight);
-        let mut parts = vec![
-            (id.as_str(), 0),
-            (state, 1),
-            (matched.as_str(), 2),
-            (inflight.as_str(), 4),
-        ];
+        let mut parts = vec![(id.as_str(), 0), (state, 1), (matched.as_str(), 2)];
+        if app.ids_as == Ids::Node {
+            parts.push((inflight.as_str(), 4));
+        }
         if !(p.recent_active || p.id == l.id) {
             parts.push(("inactive", 3));
         }

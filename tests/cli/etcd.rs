@@ -50,6 +50,18 @@ pub fn have_etcd() -> bool {
 
 /// `n` members m0…m{n-1} of a new cluster, data dirs and logs under `root`.
 pub fn start_etcd(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
+    start_members(root, n, token, "http", |_| Vec::new())
+}
+
+/// `n` members of a new cluster whose client URLs have `scheme`, member `i` started with
+/// `extra(i)` too.
+fn start_members(
+    root: &Path,
+    n: usize,
+    token: &str,
+    scheme: &str,
+    extra: impl Fn(usize) -> Vec<String>,
+) -> Vec<Etcd> {
     let ports = free_ports(2 * n);
     let cluster: Vec<String> = (0..n)
         .map(|i| format!("m{i}=http://127.0.0.1:{}", ports[2 * i]))
@@ -57,20 +69,23 @@ pub fn start_etcd(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
     let cluster = cluster.join(",");
     (0..n)
         .map(|i| {
+            let more = extra(i);
+            let mut args = vec![
+                "--initial-cluster",
+                &cluster,
+                "--initial-cluster-token",
+                token,
+                "--initial-cluster-state",
+                "new",
+            ];
+            args.extend(more.iter().map(String::as_str));
             spawn(
                 root,
                 &format!("m{i}"),
                 &root.join(format!("m{i}")),
                 &format!("http://127.0.0.1:{}", ports[2 * i]),
-                &format!("http://127.0.0.1:{}", ports[2 * i + 1]),
-                &[
-                    "--initial-cluster",
-                    &cluster,
-                    "--initial-cluster-token",
-                    token,
-                    "--initial-cluster-state",
-                    "new",
-                ],
+                &format!("{scheme}://127.0.0.1:{}", ports[2 * i + 1]),
+                &args,
             )
         })
         .collect()
@@ -160,4 +175,38 @@ pub fn start_etcd_serving(root: &Path, n: usize, token: &str) -> Vec<Etcd> {
             .then_some(())
     });
     members
+}
+
+/// The TLS files of an etcd test cluster: one CA, a certificate per member for 127.0.0.1,
+/// and a client certificate, made with raftctl's own generator.
+pub struct EtcdTls {
+    pub ca: PathBuf,
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+/// `n` members of a new cluster serving clients over TLS only (`https://` client URLs) and
+/// asking every client for a certificate the CA signed (etcd's `--client-cert-auth`).
+pub fn start_etcd_tls(root: &Path, n: usize, token: &str) -> (Vec<Etcd>, EtcdTls) {
+    let ca = raftctl::tls::generate::Ca::create(&root.join("tls")).unwrap();
+    let client = ca.issue_client().unwrap();
+    let ca_path = ca.cert_path();
+    let members = start_members(root, n, token, "https", |i| {
+        let pair = ca.issue_member(i as u64 + 1, &[]).unwrap();
+        vec![
+            "--cert-file".into(),
+            pair.cert.display().to_string(),
+            "--key-file".into(),
+            pair.key.display().to_string(),
+            "--trusted-ca-file".into(),
+            ca_path.display().to_string(),
+            "--client-cert-auth".into(),
+        ]
+    });
+    let tls = EtcdTls {
+        ca: ca_path,
+        client_cert: client.cert,
+        client_key: client.key,
+    };
+    (members, tls)
 }

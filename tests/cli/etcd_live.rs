@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::etcd::{Etcd, etcdctl, have_etcd, join_etcd, start_etcd};
+use crate::etcd::{Etcd, etcdctl, have_etcd, join_etcd, start_etcd, start_etcd_tls};
 use crate::harness::{free_ports, wait_until};
 use crate::util::{raftctl, raftctl_env};
 
@@ -352,7 +352,7 @@ fn etcd_flag_usage_errors() {
             &["member", "remove", "zz", "--etcd", "127.0.0.1:1"],
             "not a member id",
         ),
-        (&["status", "--etcd", "https://127.0.0.1:1"], "TLS"),
+        (&["status", "--etcd", "https://127.0.0.1:1"], "--cacert"),
         (&["status", "--etcd", "nowhere"], "not an etcd endpoint"),
         (&["wal", "verify", "x", "--etcd", "127.0.0.1:1"], "--etcd"),
     ];
@@ -444,4 +444,108 @@ fn etcd_flag_usage_errors() {
     assert_eq!(v["nodes"][0]["reachable"], false);
     assert_eq!(v["nodes"][0]["id"], Value::Null);
     assert!(v["nodes"][0]["errors"][0].as_str().unwrap().contains(&ep));
+}
+
+/// `--etcd` over TLS as etcdctl takes it: `https://` endpoints (and bare `HOST:PORT` once a
+/// CA is given) with `--cacert`, `--cert` and `--key`, against etcd members that ask every
+/// client for a certificate; each way of getting it wrong gets its own line.
+#[test]
+fn etcd_commands_over_tls_with_client_certificates() {
+    if !have_etcd() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (members, tls) = start_etcd_tls(tmp.path(), 3, "live-tls");
+    let eps = urls(&members);
+    let (ca, cert, key) = (
+        tls.ca.to_str().unwrap(),
+        tls.client_cert.to_str().unwrap(),
+        tls.client_key.to_str().unwrap(),
+    );
+    let with_tls = |args: &[&str]| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--cacert", ca, "--cert", cert, "--key", key]);
+        raftctl(a)
+    };
+    let v = wait_until("the TLS members to agree on a leader", || {
+        let r = with_tls(&["-o", "json", "status", "--etcd", &eps]);
+        let v: Value = serde_json::from_str(&r.stdout).ok()?;
+        let nodes = v["nodes"].as_array()?;
+        let up = nodes.iter().filter(|n| n["reachable"] == true).count();
+        (r.code == 0 && up == 3).then_some(v)
+    });
+    let nodes = v["nodes"].as_array().unwrap();
+    for n in nodes {
+        assert!(
+            n["endpoint"].as_str().unwrap().starts_with("https://"),
+            "{n}"
+        );
+        assert_eq!(n["errors"], serde_json::json!([]), "{n}");
+    }
+    // Bare HOST:PORT means TLS once a CA is given; the others come from the member list.
+    let bare = members[1].client.trim_start_matches("https://").to_string();
+    let r = with_tls(&["-o", "json", "status", "--etcd", &bare]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["nodes"].as_array().unwrap().len(), 3);
+    let list = with_tls(&["-o", "json", "member", "list", "--etcd", &eps]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert_eq!(list.json()["members"].as_array().unwrap().len(), 3);
+    let moved = with_tls(&["-o", "json", "leader", "transfer", "--etcd", &eps]);
+    assert_eq!(moved.code, 0, "{}", moved.stderr);
+    assert_eq!(moved.json()["moved"], true, "{}", moved.stdout);
+
+    // The ways to get it wrong, each named.
+    let first = &members[0].client;
+    let r = raftctl(["status", "--etcd", first]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--cacert"), "{}", r.stderr);
+    let r = raftctl(["-o", "json", "status", "--etcd", first, "--cacert", ca]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("it requires a client certificate (--cert and --key)"),
+        "{}",
+        r.stdout
+    );
+    let rogue = raftctl::tls::generate::Ca::create(&tmp.path().join("rogue")).unwrap();
+    let stranger = rogue.issue_client().unwrap();
+    let (rogue_ca, stranger_cert, stranger_key) = (
+        rogue.cert_path().display().to_string(),
+        stranger.cert.display().to_string(),
+        stranger.key.display().to_string(),
+    );
+    let cases = [
+        (
+            (rogue_ca.as_str(), cert, key),
+            "not signed by the CA given with --cacert",
+        ),
+        ((ca, &stranger_cert, &stranger_key), "does not trust"),
+    ];
+    for ((ca, cert, key), want) in cases {
+        let r = raftctl([
+            "-o", "json", "status", "--etcd", first, "--cacert", ca, "--cert", cert, "--key", key,
+        ]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stdout.contains(want), "{want}: {}", r.stdout);
+    }
+    let plain = first.replace("https://", "http://");
+    let r = raftctl([
+        "-o",
+        "json",
+        "status",
+        "--etcd",
+        &plain,
+        "--dial-timeout",
+        "2s",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = raftctl([
+        "status",
+        "--etcd",
+        "https://127.0.0.1:1",
+        "--cacert",
+        "/nonexistent/ca.pem",
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("/nonexistent/ca.pem"), "{}", r.stderr);
 }

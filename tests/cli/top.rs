@@ -147,3 +147,105 @@ fn an_interval_below_10ms_is_a_usage_error() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(!r.stderr.contains("--interval"), "{}", r.stderr);
 }
+
+/// Issue 11: `top --etcd` on live etcd 3.4 members: members by hex id as etcdctl prints
+/// them, the leader with its term, how far each trails, a member added, `t` moving
+/// leadership, and a member killed.
+#[test]
+fn top_on_a_live_etcd_cluster() {
+    use crate::etcd::{etcdctl, have_etcd, start_etcd_serving};
+    if !have_etcd() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut members = start_etcd_serving(tmp.path(), 3, "top-live");
+    let eps: Vec<&str> = members.iter().map(|m| m.client.as_str()).collect();
+    let eps = eps.join(",");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_raftctl"));
+    cmd.args(["--etcd", &eps, "top", "--interval", "100ms"]);
+    let mut s = Session::spawn(cmd, 140, 36, Attach::All);
+    let screen = s.wait_for("an etcd leader", |t| t.contains(" leads (term "));
+    let status = raftctl(["-o", "json", "status", "--etcd", &eps]).json();
+    let nodes = status["nodes"].as_array().unwrap().clone();
+    let hex = |n: &serde_json::Value| format!("{:x}", n["id"].as_u64().unwrap());
+    let leader = nodes.iter().find(|n| n["role"] == "leader").unwrap();
+    assert!(
+        screen.contains(&format!("member {} leads (term ", hex(leader))),
+        "{screen}"
+    );
+    for n in &nodes {
+        assert!(screen.contains(&hex(n)), "{} in\n{screen}", hex(n));
+    }
+    assert!(
+        screen.contains("replication (each member's raft index)"),
+        "{screen}"
+    );
+
+    // A learner added from elsewhere is an event (it has not started: no client URL yet).
+    // etcd refuses a member add until every member has been connected for a while
+    // ("unhealthy cluster"), so it is asked again until it takes it.
+    crate::harness::wait_until("etcd to take a member add", || {
+        let add = etcdctl(
+            &members[0].client,
+            &[
+                "member",
+                "add",
+                "m9",
+                "--learner",
+                "--peer-urls",
+                "http://127.0.0.1:1",
+            ],
+        );
+        add.status.success().then_some(())
+    });
+    s.wait_for("the learner's event", |t| {
+        events(t).iter().any(|e| e.ends_with("joined as a learner"))
+    });
+
+    // t on another voter moves leadership there.
+    let row_of = |id: &str, screen: &str| {
+        screen
+            .lines()
+            .skip_while(|l| !l.contains("┌ nodes"))
+            .skip(2)
+            .position(|l| l.contains(id))
+    };
+    let screen = s.screen();
+    let target = nodes
+        .iter()
+        .find(|n| n["role"] != "leader")
+        .map(hex)
+        .unwrap();
+    let target_row = row_of(&target, &screen).expect("the target's row");
+    for _ in 0..target_row {
+        s.send(b"\x1b[B");
+    }
+    s.send(b"t");
+    s.wait_for("leadership to move", |t| {
+        t.contains("leadership moved from member")
+    });
+    let after = raftctl(["-o", "json", "status", "--etcd", &eps]).json();
+    let now = after["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["role"] == "leader")
+        .map(hex);
+    assert_eq!(now, Some(target.clone()), "{after:#}");
+
+    // A member killed (not the leader) is a member down.
+    let victim = nodes.iter().find(|n| hex(n) != target).unwrap();
+    let victim_id = hex(victim);
+    let victim = members
+        .iter()
+        .position(|m| victim["endpoint"] == m.client.as_str())
+        .unwrap();
+    members[victim].kill();
+    s.wait_for("the killed member's event", |t| {
+        events(t)
+            .iter()
+            .any(|e| e.contains(&format!("member {victim_id} down")))
+    });
+    s.send(b"q");
+    assert_eq!(s.wait_exit().code(), Some(0), "{}", s.screen());
+}
