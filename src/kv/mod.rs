@@ -3,11 +3,15 @@
 //! retried after a leader change applies once.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use prost::Message;
 use thiserror::Error;
 
 use crate::proto::command::{Command, Op, SNAPSHOT_MAGIC};
+
+/// A key or a value in the store: shared, so copying a tree node copies no data.
+type Bytes = Arc<[u8]>;
 
 /// How many request ids are remembered for de-duplication.
 const RECENT_IDS: usize = 100_000;
@@ -88,7 +92,11 @@ pub struct Member {
 
 #[derive(Debug, Default, Clone)]
 pub struct Kv {
-    map: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// A persistent B-tree of shared byte strings: cloning the store for a snapshot is O(1)
+    /// (the snapshot thread and the Raft loop then share every node, and a write copies only
+    /// the nodes on its path, whose entries are reference counts), so taking a snapshot costs
+    /// the Raft loop nothing that grows with the store.
+    map: imbl::OrdMap<Bytes, Bytes>,
     members: BTreeMap<u64, Member>,
     /// Every member id ever removed: never given to a new member (etcd's rule).
     removed: BTreeSet<u64>,
@@ -154,12 +162,15 @@ impl Kv {
         match &cmd.op {
             Some(Op::Put(p)) => {
                 self.bytes += (p.key.len() + p.value.len()) as u64;
-                if let Some(old) = self.map.insert(p.key.clone(), p.value.clone()) {
+                if let Some(old) = self
+                    .map
+                    .insert(Bytes::from(&p.key[..]), Bytes::from(&p.value[..]))
+                {
                     self.bytes -= (p.key.len() + old.len()) as u64;
                 }
                 Applied::Put
             }
-            Some(Op::Delete(d)) => match self.map.remove(&d.key) {
+            Some(Op::Delete(d)) => match self.map.remove(&d.key[..]) {
                 Some(old) => {
                     self.bytes -= (d.key.len() + old.len()) as u64;
                     Applied::Deleted(true)
@@ -167,12 +178,12 @@ impl Kv {
                 None => Applied::Deleted(false),
             },
             Some(Op::DeleteRange(r)) => {
-                let keys: Vec<Vec<u8>> = self
-                    .range(&r.start, &r.end)
-                    .map(|(k, _)| k.to_vec())
+                let keys: Vec<Bytes> = self
+                    .range_entries(&r.start, &r.end)
+                    .map(|(k, _)| k.clone())
                     .collect();
                 for k in &keys {
-                    if let Some(old) = self.map.remove(k) {
+                    if let Some(old) = self.map.remove(&k[..]) {
                         self.bytes -= (k.len() + old.len()) as u64;
                     }
                 }
@@ -224,7 +235,7 @@ impl Kv {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.map.get(key).map(Vec::as_slice)
+        self.map.get(key).map(|v| &v[..])
     }
 
     /// The pairs with keys in `[start, end)`, in key order (`end` empty: to the last key).
@@ -233,19 +244,25 @@ impl Kv {
         start: &[u8],
         end: &[u8],
     ) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        self.range_entries(start, end)
+            .map(|(k, v)| (&k[..], &v[..]))
+    }
+
+    fn range_entries<'a>(
+        &'a self,
+        start: &[u8],
+        end: &[u8],
+    ) -> impl Iterator<Item = (&'a Bytes, &'a Bytes)> + 'a {
         use std::ops::Bound;
         let upper = if end.is_empty() {
             Bound::Unbounded
         } else {
-            Bound::Excluded(end.to_vec())
+            Bound::Excluded(end)
         };
-        // An empty range (start at or past end) yields nothing; BTreeMap::range would panic.
+        // An empty range (start at or past end) yields nothing (a reversed range panics).
         let empty = !end.is_empty() && start >= end;
-        let pairs = (!empty).then(|| self.map.range((Bound::Included(start.to_vec()), upper)));
-        pairs
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        let pairs = (!empty).then(|| self.map.range::<_, [u8]>((Bound::Included(start), upper)));
+        pairs.into_iter().flatten()
     }
 
     pub fn len(&self) -> usize {
@@ -261,17 +278,39 @@ impl Kv {
         self.bytes
     }
 
-    /// The whole state as snapshot data: [`SNAPSHOT_MAGIC`] then the message.
+    /// The whole state as snapshot data: [`SNAPSHOT_MAGIC`] then the message. The pairs are
+    /// encoded straight from the store, as prost would encode `KvSnapshot.pairs` (field 1,
+    /// before every other field, empty bytes fields left out), so the data is never held
+    /// twice; the rest of the message follows (protobuf concatenates fields).
     pub fn snapshot_data(&self) -> Vec<u8> {
-        let snap = KvSnapshot {
-            pairs: self
-                .map
-                .iter()
-                .map(|(k, v)| Pair {
-                    key: k.clone(),
-                    value: v.clone(),
-                })
-                .collect(),
+        use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+        // The bytes of one non-empty bytes field with a one-byte key (tags 1 and 2).
+        let field = |b: &[u8]| {
+            if b.is_empty() {
+                0
+            } else {
+                1 + encoded_len_varint(b.len() as u64) + b.len()
+            }
+        };
+        let put = |out: &mut Vec<u8>, tag: u32, b: &[u8]| {
+            if !b.is_empty() {
+                encode_key(tag, WireType::LengthDelimited, out);
+                encode_varint(b.len() as u64, out);
+                out.extend_from_slice(b);
+            }
+        };
+        let mut out = Vec::with_capacity(
+            SNAPSHOT_MAGIC.len() + self.bytes as usize + 8 * self.map.len() + 64,
+        );
+        out.extend_from_slice(SNAPSHOT_MAGIC);
+        for (k, v) in self.map.iter() {
+            encode_key(1, WireType::LengthDelimited, &mut out);
+            encode_varint((field(k) + field(v)) as u64, &mut out);
+            put(&mut out, 1, k);
+            put(&mut out, 2, v);
+        }
+        let rest = KvSnapshot {
+            pairs: Vec::new(),
             recent_ids: self.order.iter().copied().collect(),
             recent_outcomes: self
                 .order
@@ -286,8 +325,7 @@ impl Kv {
             members: self.members.values().cloned().collect(),
             removed: self.removed.iter().copied().collect(),
         };
-        let mut out = SNAPSHOT_MAGIC.to_vec();
-        snap.encode(&mut out).unwrap_or_default();
+        rest.encode(&mut out).unwrap_or_default();
         out
     }
 
@@ -299,7 +337,7 @@ impl Kv {
         let mut kv = Kv::new();
         for p in snap.pairs {
             kv.bytes += (p.key.len() + p.value.len()) as u64;
-            kv.map.insert(p.key, p.value);
+            kv.map.insert(Bytes::from(p.key), Bytes::from(p.value));
         }
         for (i, id) in snap.recent_ids.into_iter().enumerate() {
             let index = snap.recent_indexes.get(i).copied().unwrap_or(0);
@@ -372,6 +410,47 @@ mod tests {
             Applied::Duplicate(Outcome::Put(42))
         );
         assert!(Kv::from_snapshot_data(b"junk").is_err());
+    }
+
+    /// The pairs written straight from the store are the bytes prost writes for the whole
+    /// message, so snapshots stay readable by every earlier raftctl.
+    #[test]
+    fn streamed_snapshot_data_is_prosts_encoding() {
+        let mut kv = Kv::new();
+        kv.apply(&put(1, "a", "1"), 1);
+        kv.apply(&put(2, "b", ""), 2);
+        kv.apply(&put(0, "", "empty key"), 3);
+        kv.apply(&put(3, "long", &"x".repeat(300)), 4);
+        kv.set_member(
+            1,
+            Some(Member {
+                id: 1,
+                peer: "p".into(),
+                api: "a".into(),
+            }),
+        );
+        let whole = KvSnapshot {
+            pairs: kv
+                .map
+                .iter()
+                .map(|(k, v)| Pair {
+                    key: k.to_vec(),
+                    value: v.to_vec(),
+                })
+                .collect(),
+            recent_ids: vec![1, 2, 3],
+            recent_outcomes: vec![0, 0, 0],
+            recent_indexes: vec![1, 2, 4],
+            members: kv.members().cloned().collect(),
+            removed: Vec::new(),
+        };
+        let mut expected = SNAPSHOT_MAGIC.to_vec();
+        whole.encode(&mut expected).unwrap();
+        assert_eq!(kv.snapshot_data(), expected);
+        let back = Kv::from_snapshot_data(&expected).unwrap();
+        assert_eq!(back.get(b"long").map(<[u8]>::len), Some(300));
+        assert_eq!(back.get(b""), Some(&b"empty key"[..]));
+        assert_eq!(back.get(b"b"), Some(&b""[..]));
     }
 
     #[test]
