@@ -3,6 +3,7 @@
 //! WAL first (one fsync a Ready), then puts them here, where raft-rs reads them back.
 
 use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
@@ -18,8 +19,13 @@ struct Cache {
     truncated_term: u64,
     /// Entries from `truncated_index + 1`.
     entries: VecDeque<Entry>,
-    /// The newest snapshot, for sending to followers behind the compacted log.
+    /// The newest snapshot, for sending to followers behind the compacted log: its metadata,
+    /// and its data unless `snapshot_file` holds it.
     snapshot: Option<Snapshot>,
+    /// The `.snap` the newest snapshot's data is read from when raft-rs wants to send it, so
+    /// a member does not hold a second copy of its state in memory (etcd too sends the
+    /// snapshot from disk).
+    snapshot_file: Option<PathBuf>,
     /// raft-rs asked for a snapshot the one held cannot serve (too old, or from before the
     /// peer was a member): the node should make a fresh one.
     wanted: bool,
@@ -33,6 +39,21 @@ impl Cache {
     fn last_index(&self) -> u64 {
         self.truncated_index + self.entries.len() as u64
     }
+
+    /// Keeps `snap` for sending: without its data when `file` has it.
+    fn hold_snapshot(&mut self, mut snap: Snapshot, file: Option<PathBuf>) {
+        if file.is_some() {
+            snap.data = Default::default();
+        }
+        self.snapshot = Some(snap);
+        self.snapshot_file = file;
+    }
+}
+
+/// The data of the snapshot at `index` in the `.snap` at `path`, checked as etcd checks it.
+fn read_snapshot_data(path: &Path, index: u64) -> Option<Vec<u8>> {
+    let r = crate::snap::inspect(path).ok()?;
+    (r.ok() && r.index == Some(index)).then_some(r.data?)
 }
 
 /// Shared by the raft thread (which owns the RawNode) and whoever reads status.
@@ -40,10 +61,12 @@ impl Cache {
 pub struct WalStorage(Arc<RwLock<Cache>>);
 
 impl WalStorage {
-    /// A log starting after `snapshot` (its metadata only is needed) with `entries` after it.
+    /// A log starting after `snapshot` (its metadata only is needed) with `entries` after it;
+    /// the snapshot's data is in `file` when one is given.
     pub fn new(
         hard_state: HardState,
         snapshot: Option<Snapshot>,
+        file: Option<PathBuf>,
         entries: Vec<Entry>,
     ) -> WalStorage {
         let mut c = Cache {
@@ -55,7 +78,7 @@ impl WalStorage {
             c.truncated_index = m.index;
             c.truncated_term = m.term;
             c.conf_state = m.get_conf_state().clone();
-            c.snapshot = Some(s);
+            c.hold_snapshot(s, file);
         }
         c.entries = entries
             .into_iter()
@@ -103,8 +126,9 @@ impl WalStorage {
         self.r().hard_state.clone()
     }
 
-    /// Installs a snapshot received from the leader: the log restarts after it.
-    pub fn apply_snapshot(&self, snap: Snapshot) {
+    /// Installs a snapshot received from the leader, written to `file`: the log restarts
+    /// after it.
+    pub fn apply_snapshot(&self, snap: Snapshot, file: Option<PathBuf>) {
         let mut c = self.w();
         let m = snap.get_metadata();
         c.truncated_index = m.index;
@@ -114,12 +138,13 @@ impl WalStorage {
         if c.hard_state.commit < m.index {
             c.hard_state.commit = m.index;
         }
-        c.snapshot = Some(snap);
+        c.hold_snapshot(snap, file);
     }
 
-    /// Records a snapshot this node made (at or below its applied index), for sending.
-    pub fn set_snapshot(&self, snap: Snapshot) {
-        self.w().snapshot = Some(snap);
+    /// Records a snapshot this node made (at or below its applied index) and wrote to
+    /// `file`, for sending.
+    pub fn set_snapshot(&self, snap: Snapshot, file: Option<PathBuf>) {
+        self.w().hold_snapshot(snap, file);
     }
 
     /// Drops entries up to and including `index`, keeping its term for matching.
@@ -217,25 +242,46 @@ impl Storage for WalStorage {
     }
 
     fn snapshot(&self, request_index: u64, to: u64) -> raft::Result<Snapshot> {
-        let mut c = self.w();
-        if let Some(s) = &c.snapshot {
-            let m = s.get_metadata();
-            let cs = m.get_conf_state();
-            let member = [
-                &cs.voters,
-                &cs.learners,
-                &cs.voters_outgoing,
-                &cs.learners_next,
-            ]
-            .iter()
-            .any(|ids| ids.contains(&to));
-            // A snapshot from before `to` joined would be refused by it (raft-rs checks that
-            // the snapshot's ConfState names the receiver).
-            if m.index >= request_index && member {
-                return Ok(s.clone());
+        let held = {
+            let c = self.r();
+            c.snapshot.as_ref().and_then(|s| {
+                let m = s.get_metadata();
+                let cs = m.get_conf_state();
+                let member = [
+                    &cs.voters,
+                    &cs.learners,
+                    &cs.voters_outgoing,
+                    &cs.learners_next,
+                ]
+                .iter()
+                .any(|ids| ids.contains(&to));
+                // A snapshot from before `to` joined would be refused by it (raft-rs checks
+                // that the snapshot's ConfState names the receiver).
+                (m.index >= request_index && member).then(|| (s.clone(), c.snapshot_file.clone()))
+            })
+        };
+        // The file is read without the lock held (status readers take it too).
+        let ready = match held {
+            Some((s, None)) => Some(s),
+            Some((mut s, Some(file))) => {
+                let data = read_snapshot_data(&file, s.get_metadata().index);
+                if data.is_none() {
+                    tracing::warn!(
+                        "{}: cannot read the snapshot to send: making a new one",
+                        file.display()
+                    );
+                }
+                data.map(|d| {
+                    s.data = d.into();
+                    s
+                })
             }
+            None => None,
+        };
+        if let Some(s) = ready {
+            return Ok(s);
         }
-        c.wanted = true;
+        self.w().wanted = true;
         Err(raft::Error::Store(
             StorageError::SnapshotTemporarilyUnavailable,
         ))
@@ -252,6 +298,42 @@ mod tests {
             index,
             ..Default::default()
         }
+    }
+
+    /// The snapshot held for followers is read from its `.snap` when raft-rs sends it; a
+    /// file gone makes raft-rs wait while the node makes a new one.
+    #[test]
+    fn the_snapshot_to_send_is_read_from_its_file() {
+        use crate::proto::raftpb;
+        let dir = tempfile::tempdir().unwrap();
+        let ours = raftpb::Snapshot {
+            data: Some(b"the state".to_vec()),
+            metadata: raftpb::SnapshotMetadata {
+                conf_state: raftpb::ConfState {
+                    voters: vec![1, 2],
+                    ..Default::default()
+                },
+                index: 7,
+                term: 2,
+                extra: Vec::new(),
+            },
+            extra: Vec::new(),
+        };
+        let file = crate::snap::write(dir.path(), &ours).unwrap();
+        let mut held = Snapshot::default();
+        held.set_metadata(crate::proto::convert::snapshot_metadata_to_raft(
+            &ours.metadata,
+        ));
+        let st = WalStorage::new(HardState::default(), None, None, Vec::new());
+        st.set_snapshot(held, Some(file.clone()));
+        assert!(st.r().snapshot.as_ref().is_some_and(|s| s.data.is_empty()));
+        let sent = st.snapshot(7, 2).unwrap();
+        assert_eq!(&sent.data[..], b"the state");
+        assert_eq!(sent.get_metadata().index, 7);
+        assert!(!st.take_snapshot_request());
+        std::fs::remove_file(&file).unwrap();
+        assert!(st.snapshot(7, 2).is_err());
+        assert!(st.take_snapshot_request(), "a new one is asked for");
     }
 
     #[test]

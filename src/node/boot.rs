@@ -101,6 +101,8 @@ pub struct Recovered {
     pub hard_state: eraftpb::HardState,
     /// The snapshot the log starts from, if any.
     pub snapshot: Option<eraftpb::Snapshot>,
+    /// The `.snap` it was read from.
+    pub snapshot_file: Option<PathBuf>,
     /// Entries after the snapshot, raft-rs dialect.
     pub entries: Vec<eraftpb::Entry>,
     /// A torn tail that was cut on start: (segment, offset, copy).
@@ -193,6 +195,7 @@ pub fn bootstrap(
         metadata: md,
         hard_state: convert::hard_state_to_raft(&hs),
         snapshot: None,
+        snapshot_file: None,
         entries: raft_entries,
         repaired: None,
     })
@@ -226,7 +229,10 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, BootEr
             _ => {}
         }
     }
-    let snapshot = newest_usable_snap(data_dir, &snapshot_records)?;
+    let (snapshot, snapshot_file) = match newest_usable_snap(data_dir, &snapshot_records)? {
+        Some((s, f)) => (Some(s), Some(f)),
+        None => (None, None),
+    };
     let snap_index = snapshot.as_ref().map(|s| s.metadata.index).unwrap_or(0);
     // A snapshot taken at the applied index may be ahead of the last durable commit (commit-only
     // HardStates are not synced): what it holds was committed, so the commit moves up to it.
@@ -261,6 +267,7 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, BootEr
         metadata,
         hard_state: convert::hard_state_to_raft(&hs),
         snapshot,
+        snapshot_file,
         entries,
         repaired: tail.repaired,
     })
@@ -272,7 +279,7 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, BootEr
 fn newest_usable_snap(
     data_dir: &Path,
     records: &[(u64, u64)],
-) -> Result<Option<Snapshot>, BootError> {
+) -> Result<Option<(Snapshot, PathBuf)>, BootError> {
     let Some(r) = crate::datadir::start_snapshot(&snap_dir(data_dir), records, None)? else {
         return Ok(None);
     };
@@ -280,7 +287,8 @@ fn newest_usable_snap(
         return Ok(None);
     };
     // `inspect` already read, checked and decoded it: build the snapshot from that.
-    Ok(Some(Snapshot {
+    let file = PathBuf::from(&r.file);
+    let snapshot = Snapshot {
         data: r.data,
         metadata: SnapshotMetadata {
             conf_state: r.conf_state.unwrap_or_default(),
@@ -289,5 +297,6 @@ fn newest_usable_snap(
             extra: Vec::new(),
         },
         extra: Vec::new(),
-    }))
+    };
+    Ok(Some((snapshot, file)))
 }

@@ -155,7 +155,7 @@ impl DurableLog {
             extra: Vec::new(),
         };
         failpoint::point(Point::SnapshotApplyBefore);
-        snap::write_with(&*self.disk, &self.snap_dir, &ours)?;
+        let file = snap::write_with(&*self.disk, &self.snap_dir, &ours)?;
         self.writer.save_snapshot(&WalSnapshot {
             index: m.index,
             term: m.term,
@@ -163,7 +163,9 @@ impl DurableLog {
             extra: Vec::new(),
         })?;
         failpoint::point(Point::SnapshotApplyAfter);
-        self.cache.apply_snapshot(s.clone());
+        let mut held = eraftpb::Snapshot::default();
+        held.set_metadata(m.clone());
+        self.cache.apply_snapshot(held, Some(file));
         Ok(())
     }
 
@@ -187,12 +189,14 @@ impl DurableLog {
             extra: Vec::new(),
         })?;
         failpoint::point(Point::SnapshotSaveAfter);
-        let mut s = eraftpb::Snapshot {
-            data: ours.data.clone().unwrap_or_default().into(),
-            ..Default::default()
-        };
+        // Held without its data: the `.snap` written before this (named by term and index,
+        // as etcd names it) has it.
+        let mut s = eraftpb::Snapshot::default();
         s.set_metadata(convert::snapshot_metadata_to_raft(&ours.metadata));
-        self.cache.set_snapshot(s);
+        let file = self
+            .snap_dir
+            .join(crate::names::snap_file_name(term, index));
+        self.cache.set_snapshot(s, Some(file));
         let compacted_to = index.saturating_sub(self.catch_up_entries);
         if compacted_to > 0 {
             self.cache.compact(

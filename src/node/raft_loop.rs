@@ -150,7 +150,12 @@ impl RaftLoop {
             conf_state = s.get_metadata().get_conf_state().clone();
         }
         let rec_snap_bytes = rec.snapshot.as_ref().map_or(0, |s| s.data.len() as u64);
-        let cache = WalStorage::new(rec.hard_state.clone(), rec.snapshot.clone(), rec.entries);
+        let cache = WalStorage::new(
+            rec.hard_state.clone(),
+            rec.snapshot,
+            rec.snapshot_file,
+            rec.entries,
+        );
         let raft_cfg = Config {
             id: cfg.id,
             election_tick: cfg.election_tick,
