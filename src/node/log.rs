@@ -218,22 +218,23 @@ impl DurableLog {
 }
 
 /// Encodes `kv` as a snapshot with `metadata` and writes it as a `.snap` in `dir` through
-/// `disk` (on the raft thread, or on a snapshot thread of its own).
+/// `disk` (on the raft thread, or on a snapshot thread of its own). Returns the snapshot
+/// without its data (the file has it; it is freed here) and the data's size.
 pub(crate) fn write_snapshot(
     disk: &dyn Disk,
     kv: &Kv,
     metadata: raftpb::SnapshotMetadata,
     dir: &Path,
-) -> Result<raftpb::Snapshot, String> {
+) -> Result<(raftpb::Snapshot, u64), String> {
     failpoint::point(Point::SnapshotSaveBefore);
-    let ours = raftpb::Snapshot {
+    let mut ours = raftpb::Snapshot {
         data: Some(kv.snapshot_data()),
         metadata,
         extra: Vec::new(),
     };
-    snap::write_with(disk, dir, &ours)
-        .map(|_| ours)
-        .map_err(|e| e.to_string())
+    snap::write_with(disk, dir, &ours).map_err(|e| e.to_string())?;
+    let bytes = ours.data.take().map_or(0, |d| d.len() as u64);
+    Ok((ours, bytes))
 }
 
 /// Keeps the newest `keep` `.snap` files.

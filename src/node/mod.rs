@@ -237,7 +237,7 @@ pub(crate) enum Msg {
     Inbound(Inbound),
     Request(Request),
     /// The snapshot thread wrote a `.snap` (or failed to).
-    SnapshotWritten(Box<Result<crate::proto::raftpb::Snapshot, String>>),
+    SnapshotWritten(Box<Result<(crate::proto::raftpb::Snapshot, u64), String>>),
     Stop,
 }
 

@@ -263,10 +263,30 @@ impl RaftLoop {
             }
             self.check_transfer();
             if self.stopping {
+                self.finish_snapshot(&rx);
                 let _ = self.log.sync();
                 self.fail_all(NodeError::Stopped);
                 self.publish();
                 return self.stop_reason.take();
+            }
+        }
+    }
+
+    /// On the way down, waits for a snapshot being written to land and records it in the
+    /// WAL: a `.snap` left without its WAL record is one etcd 3.4's `Snapshotter.Load` picks
+    /// and then cannot open the WAL at ("wal: snapshot not found"). Anything else that
+    /// arrives meanwhile is dropped (a request's waiter then hears that the member stopped).
+    fn finish_snapshot(&mut self, rx: &Receiver<Msg>) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.snapshotting {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Msg::SnapshotWritten(r)) => {
+                    if let Err(e) = self.snapshot_written(*r) {
+                        tracing::error!("member {}: on the way down: {e}", self.cfg.id);
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => break,
             }
         }
     }

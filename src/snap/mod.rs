@@ -205,26 +205,44 @@ pub fn write(dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
 }
 
 /// [`write`] through `disk` (the simulation's, in `crate::sim`).
+///
+/// The file is `walpb.Snapshot{crc, data}` whose data is `raftpb.Snapshot{data, metadata}`:
+/// it is written in four pieces (the outer header, the inner data field's header, the state,
+/// the metadata) with the CRC chained over the last three, so the state, which can be most
+/// of a member's memory, is never copied; the bytes are those of encoding it whole.
 pub fn write_with(disk: &dyn Disk, dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
+    use crate::proto::wire;
     let m = &snap.metadata;
     let name = format::snap_file_name(m.term, m.index);
     let path = dir.join(&name);
     let tmp = dir.join(format!("{name}.tmp"));
-    let mut data = Vec::new();
-    snap.encode(&mut data);
-    let mut out = Vec::with_capacity(data.len() + 16);
-    SnapFile {
-        crc: crc32c::crc32c(&data),
-        data: Some(data),
+    let state: &[u8] = snap.data.as_deref().unwrap_or_default();
+    let mut head = Vec::new();
+    if snap.data.is_some() {
+        wire::put_key(&mut head, 1, wire::LEN);
+        wire::put_varint(&mut head, state.len() as u64);
     }
-    .encode(&mut out);
+    let mut tail = Vec::new();
+    wire::put_message(&mut tail, 2, |b| snap.metadata.encode(b));
+    tail.extend_from_slice(&snap.extra);
+    let crc = [state, &tail]
+        .iter()
+        .fold(crc32c::crc32c(&head), |c, b| crc32c::crc32c_append(c, b));
+    let mut outer = Vec::new();
+    wire::put_uint(&mut outer, 1, u64::from(crc));
+    wire::put_key(&mut outer, 2, wire::LEN);
+    wire::put_varint(&mut outer, (head.len() + state.len() + tail.len()) as u64);
     let f = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .open(&tmp)
         .map_err(io_at(&tmp))?;
-    disk.write_at(&f, &tmp, &out, 0).map_err(io_at(&tmp))?;
+    let mut at = 0u64;
+    for piece in [&outer[..], &head, state, &tail] {
+        disk.write_at(&f, &tmp, piece, at).map_err(io_at(&tmp))?;
+        at += piece.len() as u64;
+    }
     disk.sync_data(&f, &tmp).map_err(io_at(&tmp))?;
     drop(f);
     fs::rename(&tmp, &path).map_err(io_at(&path))?;
@@ -290,6 +308,46 @@ mod tests {
     use crate::proto::raftpb::SnapshotMetadata;
 
     // Reference: etcd-wal-format.md §15 V3.
+    /// Written in pieces, the file is byte for byte the encoding of the whole message.
+    #[test]
+    fn pieces_are_the_whole_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, data) in [
+            None,
+            Some(Vec::new()),
+            Some(vec![7u8; 200]),
+            Some(vec![1u8; 70_000]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let snap = Snapshot {
+                data,
+                metadata: SnapshotMetadata {
+                    conf_state: ConfState {
+                        voters: vec![1, 2, 3],
+                        learners: vec![4],
+                        ..Default::default()
+                    },
+                    index: 10 + i as u64,
+                    term: 3,
+                    ..Default::default()
+                },
+                extra: if i == 2 { vec![0x38, 0x01] } else { Vec::new() },
+            };
+            let mut inner = Vec::new();
+            snap.encode(&mut inner);
+            let mut whole = Vec::new();
+            SnapFile {
+                crc: crc32c::crc32c(&inner),
+                data: Some(inner),
+            }
+            .encode(&mut whole);
+            let p = write(dir.path(), &snap).unwrap();
+            assert_eq!(fs::read(&p).unwrap(), whole, "case {i}");
+        }
+    }
+
     #[test]
     fn writes_the_etcd_vector() {
         let dir = tempfile::tempdir().unwrap();

@@ -52,10 +52,10 @@ impl RaftLoop {
     /// followers, compact the in-memory log and release old segments and snapshots.
     pub(super) fn snapshot_written(
         &mut self,
-        r: Result<raftpb::Snapshot, String>,
+        r: Result<(raftpb::Snapshot, u64), String>,
     ) -> Result<(), NodeError> {
         self.snapshotting = false;
-        let ours = match r {
+        let (ours, bytes) = match r {
             Ok(s) => s,
             Err(e) => {
                 // Nothing is lost: the log is kept, and the next apply tries again.
@@ -77,7 +77,7 @@ impl RaftLoop {
                 );
             }
             Recorded::Yes { compacted_to } => {
-                self.snap_bytes = ours.data.as_ref().map_or(0, |d| d.len() as u64);
+                self.snap_bytes = bytes;
                 self.last_snapshot = index;
                 tracing::info!(
                     "member {}: snapshot at {index} (term {term}), log compacted to {compacted_to}",
