@@ -13,6 +13,16 @@ use crate::proto::command::{Command, Op, SNAPSHOT_MAGIC};
 /// A key or a value in the store: shared, so copying a tree node copies no data.
 type Bytes = Arc<[u8]>;
 
+/// The encoded size of a non-empty bytes field with a one-byte key (tags 1 and 2), 0 for an
+/// empty one (proto3 leaves it out).
+fn bytes_field_len(b: &[u8]) -> usize {
+    if b.is_empty() {
+        0
+    } else {
+        1 + prost::encoding::encoded_len_varint(b.len() as u64) + b.len()
+    }
+}
+
 /// How many request ids are remembered for de-duplication.
 const RECENT_IDS: usize = 100_000;
 
@@ -278,38 +288,59 @@ impl Kv {
         self.bytes
     }
 
-    /// The whole state as snapshot data: [`SNAPSHOT_MAGIC`] then the message. The pairs are
-    /// encoded straight from the store, as prost would encode `KvSnapshot.pairs` (field 1,
-    /// before every other field, empty bytes fields left out), so the data is never held
-    /// twice; the rest of the message follows (protobuf concatenates fields).
+    /// The whole state as snapshot data: [`SNAPSHOT_MAGIC`] then the message.
     pub fn snapshot_data(&self) -> Vec<u8> {
-        use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
-        // The bytes of one non-empty bytes field with a one-byte key (tags 1 and 2).
-        let field = |b: &[u8]| {
-            if b.is_empty() {
-                0
-            } else {
-                1 + encoded_len_varint(b.len() as u64) + b.len()
-            }
-        };
-        let put = |out: &mut Vec<u8>, tag: u32, b: &[u8]| {
-            if !b.is_empty() {
-                encode_key(tag, WireType::LengthDelimited, out);
-                encode_varint(b.len() as u64, out);
-                out.extend_from_slice(b);
-            }
-        };
-        let mut out = Vec::with_capacity(
-            SNAPSHOT_MAGIC.len() + self.bytes as usize + 8 * self.map.len() + 64,
-        );
-        out.extend_from_slice(SNAPSHOT_MAGIC);
+        let mut out = Vec::with_capacity(self.snapshot_len());
+        self.emit_snapshot(&mut |b| out.extend_from_slice(b));
+        out
+    }
+
+    /// The length of [`Kv::snapshot_data`], without making it.
+    pub fn snapshot_len(&self) -> usize {
+        let pairs: usize = self
+            .map
+            .iter()
+            .map(|(k, v)| {
+                let inner = bytes_field_len(k) + bytes_field_len(v);
+                1 + prost::encoding::encoded_len_varint(inner as u64) + inner
+            })
+            .sum();
+        SNAPSHOT_MAGIC.len() + pairs + self.snapshot_rest().encoded_len()
+    }
+
+    /// [`Kv::snapshot_data`] in pieces, to `sink`, straight from the store: the pairs as
+    /// prost would encode `KvSnapshot.pairs` (field 1, before every other field, empty bytes
+    /// fields left out), then the rest of the message (protobuf concatenates fields). A
+    /// snapshot is written from this twice (once for its CRC, once to the file), so the
+    /// state is never held a second time in memory.
+    pub fn emit_snapshot(&self, sink: &mut dyn FnMut(&[u8])) {
+        use prost::encoding::{WireType, encode_key, encode_varint};
+        sink(SNAPSHOT_MAGIC);
+        let mut head = Vec::with_capacity(32);
         for (k, v) in self.map.iter() {
-            encode_key(1, WireType::LengthDelimited, &mut out);
-            encode_varint((field(k) + field(v)) as u64, &mut out);
-            put(&mut out, 1, k);
-            put(&mut out, 2, v);
+            head.clear();
+            encode_key(1, WireType::LengthDelimited, &mut head);
+            encode_varint((bytes_field_len(k) + bytes_field_len(v)) as u64, &mut head);
+            if !k.is_empty() {
+                encode_key(1, WireType::LengthDelimited, &mut head);
+                encode_varint(k.len() as u64, &mut head);
+                head.extend_from_slice(k);
+            }
+            if !v.is_empty() {
+                encode_key(2, WireType::LengthDelimited, &mut head);
+                encode_varint(v.len() as u64, &mut head);
+            }
+            sink(&head);
+            sink(v);
         }
-        let rest = KvSnapshot {
+        let mut rest = Vec::new();
+        self.snapshot_rest().encode(&mut rest).unwrap_or_default();
+        sink(&rest);
+    }
+
+    /// Everything of the snapshot message but the pairs.
+    fn snapshot_rest(&self) -> KvSnapshot {
+        KvSnapshot {
             pairs: Vec::new(),
             recent_ids: self.order.iter().copied().collect(),
             recent_outcomes: self
@@ -324,9 +355,7 @@ impl Kv {
                 .collect(),
             members: self.members.values().cloned().collect(),
             removed: self.removed.iter().copied().collect(),
-        };
-        rest.encode(&mut out).unwrap_or_default();
-        out
+        }
     }
 
     pub fn from_snapshot_data(data: &[u8]) -> Result<Kv, KvError> {
@@ -447,6 +476,7 @@ mod tests {
         let mut expected = SNAPSHOT_MAGIC.to_vec();
         whole.encode(&mut expected).unwrap();
         assert_eq!(kv.snapshot_data(), expected);
+        assert_eq!(kv.snapshot_len(), expected.len());
         let back = Kv::from_snapshot_data(&expected).unwrap();
         assert_eq!(back.get(b"long").map(<[u8]>::len), Some(300));
         assert_eq!(back.get(b""), Some(&b"empty key"[..]));

@@ -217,9 +217,10 @@ impl DurableLog {
     }
 }
 
-/// Encodes `kv` as a snapshot with `metadata` and writes it as a `.snap` in `dir` through
-/// `disk` (on the raft thread, or on a snapshot thread of its own). Returns the snapshot
-/// without its data (the file has it; it is freed here) and the data's size.
+/// Writes `kv` as a snapshot with `metadata`, a `.snap` in `dir`, through `disk` (on the
+/// raft thread, or on a snapshot thread of its own), encoding it straight from the store
+/// (see [`snap::write_streamed`]). Returns the snapshot without its data (the file has it)
+/// and the data's size.
 pub(crate) fn write_snapshot(
     disk: &dyn Disk,
     kv: &Kv,
@@ -227,14 +228,27 @@ pub(crate) fn write_snapshot(
     dir: &Path,
 ) -> Result<(raftpb::Snapshot, u64), String> {
     failpoint::point(Point::SnapshotSaveBefore);
-    let mut ours = raftpb::Snapshot {
-        data: Some(kv.snapshot_data()),
+    let state = KvState(kv);
+    snap::write_streamed(disk, dir, &metadata, &[], Some(&state)).map_err(|e| e.to_string())?;
+    let ours = raftpb::Snapshot {
+        data: None,
         metadata,
         extra: Vec::new(),
     };
-    snap::write_with(disk, dir, &ours).map_err(|e| e.to_string())?;
-    let bytes = ours.data.take().map_or(0, |d| d.len() as u64);
-    Ok((ours, bytes))
+    Ok((ours, snap::State::encoded_len(&state) as u64))
+}
+
+/// The store as a snapshot's state.
+struct KvState<'a>(&'a Kv);
+
+impl snap::State for KvState<'_> {
+    fn encoded_len(&self) -> usize {
+        self.0.snapshot_len()
+    }
+
+    fn emit(&self, sink: &mut dyn FnMut(&[u8])) {
+        self.0.emit_snapshot(sink)
+    }
 }
 
 /// Keeps the newest `keep` `.snap` files.
@@ -248,4 +262,48 @@ fn purge_snaps(dir: &Path, keep: usize) {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::command::{Command, Op, Put};
+
+    /// A snapshot written straight from the store is the file of its data written whole.
+    #[test]
+    fn a_snapshot_streamed_from_the_store_is_the_same_file() {
+        let mut kv = Kv::new();
+        for i in 0..3000u64 {
+            let cmd = Command {
+                request_id: i + 1,
+                op: Some(Op::Put(Put {
+                    key: format!("k{i:05}").into_bytes(),
+                    value: vec![i as u8; (i % 700) as usize],
+                })),
+                ..Default::default()
+            };
+            kv.apply(&cmd, i + 1);
+        }
+        let metadata = raftpb::SnapshotMetadata {
+            index: 3000,
+            term: 4,
+            ..Default::default()
+        };
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let whole = raftpb::Snapshot {
+            data: Some(kv.snapshot_data()),
+            metadata: metadata.clone(),
+            extra: Vec::new(),
+        };
+        let p = snap::write(a.path(), &whole).unwrap();
+        let (held, len) = write_snapshot(&crate::disk::RealDisk, &kv, metadata, b.path()).unwrap();
+        assert_eq!(held.data, None);
+        assert_eq!(len as usize, whole.data.as_ref().unwrap().len());
+        let q = b.path().join(p.file_name().unwrap());
+        assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&q).unwrap());
+        assert!(len as usize > 2 * WRITE_CHUNK_FOR_TESTS);
+    }
+
+    /// More than the snapshot writer's chunk, so the test crosses chunk boundaries.
+    const WRITE_CHUNK_FOR_TESTS: usize = 400_000;
 }

@@ -205,33 +205,68 @@ pub fn write(dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
 }
 
 /// [`write`] through `disk` (the simulation's, in `crate::sim`).
-///
-/// The file is `walpb.Snapshot{crc, data}` whose data is `raftpb.Snapshot{data, metadata}`:
-/// it is written in four pieces (the outer header, the inner data field's header, the state,
-/// the metadata) with the CRC chained over the last three, so the state, which can be most
-/// of a member's memory, is never copied; the bytes are those of encoding it whole.
 pub fn write_with(disk: &dyn Disk, dir: &Path, snap: &Snapshot) -> Result<PathBuf> {
+    let state = snap.data.as_ref().map(|d| d as &dyn State);
+    write_streamed(disk, dir, &snap.metadata, &snap.extra, state)
+}
+
+/// A snapshot's state, produced in pieces as often as asked: [`write_streamed`] asks twice.
+pub trait State {
+    /// The bytes [`State::emit`] produces.
+    fn encoded_len(&self) -> usize;
+    fn emit(&self, sink: &mut dyn FnMut(&[u8]));
+}
+
+impl State for Vec<u8> {
+    fn encoded_len(&self) -> usize {
+        self.len()
+    }
+
+    fn emit(&self, sink: &mut dyn FnMut(&[u8])) {
+        sink(self)
+    }
+}
+
+/// Bytes gathered before each write of the state.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// Writes the snapshot of `metadata` whose data is `state` (None: no data field) as
+/// `<term>-<index>.snap` in `dir` the way etcd does, but safely: into a temporary file,
+/// fsynced, then renamed, and the directory fsynced.
+///
+/// The file is `walpb.Snapshot{crc, data}` whose data is `raftpb.Snapshot{data, metadata}`.
+/// The state, which can be most of a member's memory, is never gathered: it is produced
+/// once for the CRC (which the file states first) and once more to write it in chunks; the
+/// bytes are those of encoding the whole message.
+pub fn write_streamed(
+    disk: &dyn Disk,
+    dir: &Path,
+    metadata: &crate::proto::raftpb::SnapshotMetadata,
+    extra: &[u8],
+    state: Option<&dyn State>,
+) -> Result<PathBuf> {
     use crate::proto::wire;
-    let m = &snap.metadata;
-    let name = format::snap_file_name(m.term, m.index);
+    let name = format::snap_file_name(metadata.term, metadata.index);
     let path = dir.join(&name);
     let tmp = dir.join(format!("{name}.tmp"));
-    let state: &[u8] = snap.data.as_deref().unwrap_or_default();
+    let state_len = state.map_or(0, State::encoded_len);
     let mut head = Vec::new();
-    if snap.data.is_some() {
+    if state.is_some() {
         wire::put_key(&mut head, 1, wire::LEN);
-        wire::put_varint(&mut head, state.len() as u64);
+        wire::put_varint(&mut head, state_len as u64);
     }
     let mut tail = Vec::new();
-    wire::put_message(&mut tail, 2, |b| snap.metadata.encode(b));
-    tail.extend_from_slice(&snap.extra);
-    let crc = [state, &tail]
-        .iter()
-        .fold(crc32c::crc32c(&head), |c, b| crc32c::crc32c_append(c, b));
+    wire::put_message(&mut tail, 2, |b| metadata.encode(b));
+    tail.extend_from_slice(extra);
+    let mut crc = crc32c::crc32c(&head);
+    if let Some(st) = state {
+        st.emit(&mut |b| crc = crc32c::crc32c_append(crc, b));
+    }
+    crc = crc32c::crc32c_append(crc, &tail);
     let mut outer = Vec::new();
     wire::put_uint(&mut outer, 1, u64::from(crc));
     wire::put_key(&mut outer, 2, wire::LEN);
-    wire::put_varint(&mut outer, (head.len() + state.len() + tail.len()) as u64);
+    wire::put_varint(&mut outer, (head.len() + state_len + tail.len()) as u64);
     let f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -239,9 +274,40 @@ pub fn write_with(disk: &dyn Disk, dir: &Path, snap: &Snapshot) -> Result<PathBu
         .open(&tmp)
         .map_err(io_at(&tmp))?;
     let mut at = 0u64;
-    for piece in [&outer[..], &head, state, &tail] {
-        disk.write_at(&f, &tmp, piece, at).map_err(io_at(&tmp))?;
-        at += piece.len() as u64;
+    let mut put = |b: &[u8]| -> std::io::Result<()> {
+        disk.write_at(&f, &tmp, b, at)?;
+        at += b.len() as u64;
+        Ok(())
+    };
+    put(&outer).map_err(io_at(&tmp))?;
+    put(&head).map_err(io_at(&tmp))?;
+    if let Some(st) = state {
+        let mut chunk = Vec::with_capacity(WRITE_CHUNK.min(state_len));
+        let mut failed = None;
+        st.emit(&mut |b| {
+            if failed.is_some() {
+                return;
+            }
+            if chunk.len() + b.len() > WRITE_CHUNK && !chunk.is_empty() {
+                failed = put(&chunk).err();
+                chunk.clear();
+            }
+            if b.len() >= WRITE_CHUNK {
+                failed = failed.take().or_else(|| put(b).err());
+            } else {
+                chunk.extend_from_slice(b);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(io_at(&tmp)(e));
+        }
+        put(&chunk).map_err(io_at(&tmp))?;
+    }
+    put(&tail).map_err(io_at(&tmp))?;
+    if at != (outer.len() + head.len() + state_len + tail.len()) as u64 {
+        return Err(io_at(&tmp)(std::io::Error::other(
+            "the snapshot's state changed while it was written",
+        )));
     }
     disk.sync_data(&f, &tmp).map_err(io_at(&tmp))?;
     drop(f);
