@@ -453,7 +453,7 @@ fn put_json(p: etcd::PutRequest) -> Value {
     let size = p.value.len();
     object([
         ("key", bytes_json_owned(p.key)),
-        ("value", bytes_json_owned(p.value)),
+        ("value", bytes_json_owned(p.value.into())),
         ("value_size", json!(size)),
         ("lease", json!(p.lease)),
         ("prev_kv", json!(p.prev_kv)),
