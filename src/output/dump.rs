@@ -21,7 +21,10 @@ pub struct DumpWriter<W: Write> {
     format: Format,
     raw: bool,
     decoder: Decoder,
+    /// A record's base64, kept between records.
     b64: Vec<u8>,
+    /// A record's decoded JSON, kept between records.
+    scratch: Vec<u8>,
     header_done: bool,
     shown: BTreeMap<&'static str, u64>,
     first_shown: Option<u64>,
@@ -41,6 +44,7 @@ impl<W: Write> DumpWriter<W> {
             raw,
             decoder,
             b64: Vec::new(),
+            scratch: Vec::new(),
             header_done: false,
             shown: BTreeMap::new(),
             first_shown: None,
@@ -151,8 +155,10 @@ impl<W: Write> DumpWriter<W> {
                 if let Some(d) =
                     describe::describe(entry.kind(), entry.data.as_deref(), self.decoder)
                 {
-                    w.write_all(b",\"decoded\":")?;
-                    serde_json::to_writer(&mut *w, &d.json)?;
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(b",\"decoded\":");
+                    super::json::write_value(&mut self.scratch, &d.json);
+                    w.write_all(&self.scratch)?;
                 }
             }
             Item::HardState { hs, .. } => {

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod endpoint;
 pub mod etcd;
 pub mod fields;
+pub mod json;
 pub mod recover;
 pub mod status;
 pub mod tables;

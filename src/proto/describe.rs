@@ -67,7 +67,7 @@ fn normal(data: &[u8], decoder: Decoder) -> Option<Described> {
     let ours = Command::from_entry_data(data);
     if matches!(decoder, Decoder::Auto | Decoder::Raftctl) {
         match ours {
-            Some(Ok(c)) => return Some(raftctl(&c)),
+            Some(Ok(c)) => return Some(raftctl(c)),
             Some(Err(e)) => {
                 let msg = format!("raftctl command that does not decode: {e}");
                 return Some(Described::new(msg.clone(), json!({ "error": msg })));
@@ -96,7 +96,7 @@ fn etcd_request(data: &[u8]) -> Option<(&'static str, Described)> {
         if let Some(v2) = &r.v2 {
             return Some(("v2", v2_request(v2)));
         }
-        if let Some(d) = v3_request(&r) {
+        if let Some(d) = v3_request(r) {
             return Some(("v3", d));
         }
     }
@@ -113,13 +113,25 @@ fn not_decoded(why: String) -> Described {
     Described::new(why.clone(), json!({ "not_decoded": why }))
 }
 
-fn raftctl(c: &Command) -> Described {
-    match &c.op {
-        Some(Op::Put(p)) => Described::new(
-            format!("put {} = {}", text(&p.key), value_preview(&p.value)),
-            json!({"raftctl": {"op": "put", "request_id": c.request_id, "key": bytes_json(&p.key),
-                   "value": bytes_json(&p.value), "value_size": p.value.len()}}),
-        ),
+fn raftctl(c: Command) -> Described {
+    match c.op {
+        Some(Op::Put(p)) => {
+            let summary = format!("put {} = {}", text(&p.key), value_preview(&p.value));
+            let size = p.value.len();
+            Described::new(
+                summary,
+                object([(
+                    "raftctl",
+                    object([
+                        ("op", json!("put")),
+                        ("request_id", json!(c.request_id)),
+                        ("key", bytes_json_owned(p.key)),
+                        ("value", bytes_json_owned(p.value)),
+                        ("value_size", json!(size)),
+                    ]),
+                )]),
+            )
+        }
         Some(Op::Delete(d)) => Described::new(
             format!("del {}", text(&d.key)),
             json!({"raftctl": {"op": "delete", "request_id": c.request_id, "key": bytes_json(&d.key)}}),
@@ -282,25 +294,25 @@ fn v2_request(r: &etcd::Request) -> Described {
     )
 }
 
-fn v3_request(r: &InternalRaftRequest) -> Option<Described> {
+fn v3_request(r: InternalRaftRequest) -> Option<Described> {
     let id = r
         .header
         .as_ref()
         .map(|h| h.id)
         .filter(|&i| i != 0)
         .unwrap_or(r.id);
-    let (summary, body): (String, Value) = if let Some(p) = &r.put {
+    let (summary, body): (String, Value) = if let Some(p) = r.put {
         (
-            format!("put {}", put_summary(p)),
-            json!({"put": put_json(p)}),
+            format!("put {}", put_summary(&p)),
+            object([("put", put_json(p))]),
         )
     } else if let Some(d) = &r.delete_range {
         (
             format!("delete {}", range_text(&d.key, &d.range_end)),
             json!({"delete_range": range_json(&d.key, &d.range_end)}),
         )
-    } else if let Some(t) = &r.txn {
-        (txn_summary(t), json!({"txn": txn_json(t)}))
+    } else if let Some(t) = r.txn {
+        (txn_summary(&t), object([("txn", txn_json(t))]))
     } else if let Some(g) = &r.range {
         (
             format!("range {}", range_text(&g.key, &g.range_end)),
@@ -350,7 +362,7 @@ fn v3_request(r: &InternalRaftRequest) -> Option<Described> {
                              "member_id_hex": format!("{:x}", a.member_id)}}),
         )
     } else {
-        auth_request(r)?
+        auth_request(&r)?
     };
     let mut obj = Map::new();
     obj.insert("id".into(), json!(id));
@@ -362,7 +374,10 @@ fn v3_request(r: &InternalRaftRequest) -> Option<Described> {
     if let Value::Object(b) = body {
         obj.extend(b);
     }
-    Some(Described::new(summary, json!({ "v3": obj })))
+    Some(Described::new(
+        summary,
+        object([("v3", Value::Object(obj))]),
+    ))
 }
 
 fn auth_request(r: &InternalRaftRequest) -> Option<(String, Value)> {
@@ -434,10 +449,17 @@ fn put_summary(p: &etcd::PutRequest) -> String {
     s
 }
 
-fn put_json(p: &etcd::PutRequest) -> Value {
-    json!({"key": bytes_json(&p.key), "value": bytes_json(&p.value), "value_size": p.value.len(),
-           "lease": p.lease, "prev_kv": p.prev_kv, "ignore_value": p.ignore_value,
-           "ignore_lease": p.ignore_lease})
+fn put_json(p: etcd::PutRequest) -> Value {
+    let size = p.value.len();
+    object([
+        ("key", bytes_json_owned(p.key)),
+        ("value", bytes_json_owned(p.value.into())),
+        ("value_size", json!(size)),
+        ("lease", json!(p.lease)),
+        ("prev_kv", json!(p.prev_kv)),
+        ("ignore_value", json!(p.ignore_value)),
+        ("ignore_lease", json!(p.ignore_lease)),
+    ])
 }
 
 fn txn_summary(t: &etcd::TxnRequest) -> String {
@@ -465,15 +487,15 @@ fn txn_summary(t: &etcd::TxnRequest) -> String {
     )
 }
 
-fn txn_json(t: &etcd::TxnRequest) -> Value {
-    let op = |op: &etcd::RequestOp| -> Value {
-        match &op.request {
-            Some(RequestOpKind::Put(p)) => json!({"put": put_json(p)}),
+fn txn_json(t: etcd::TxnRequest) -> Value {
+    let op = |op: etcd::RequestOp| -> Value {
+        match op.request {
+            Some(RequestOpKind::Put(p)) => object([("put", put_json(p))]),
             Some(RequestOpKind::DeleteRange(d)) => {
-                json!({"delete_range": range_json(&d.key, &d.range_end)})
+                object([("delete_range", range_json(&d.key, &d.range_end))])
             }
-            Some(RequestOpKind::Range(g)) => json!({"range": range_json(&g.key, &g.range_end)}),
-            Some(RequestOpKind::Txn(t)) => json!({"txn": txn_json(t)}),
+            Some(RequestOpKind::Range(g)) => object([("range", range_json(&g.key, &g.range_end))]),
+            Some(RequestOpKind::Txn(t)) => object([("txn", txn_json(t))]),
             None => Value::Null,
         }
     };
@@ -494,8 +516,11 @@ fn txn_json(t: &etcd::TxnRequest) -> Value {
             json!({"key": bytes_json(&c.key), "target": target, "result": result, "against": against})
         })
         .collect();
-    json!({"compare": cmp, "success": t.success.iter().map(op).collect::<Vec<_>>(),
-           "failure": t.failure.iter().map(op).collect::<Vec<_>>()})
+    object([
+        ("compare", Value::Array(cmp)),
+        ("success", t.success.into_iter().map(op).collect()),
+        ("failure", t.failure.into_iter().map(op).collect()),
+    ])
 }
 
 fn range_text(key: &[u8], end: &[u8]) -> String {
@@ -518,6 +543,27 @@ pub fn bytes_json(b: &[u8]) -> Value {
     }
 }
 
+/// [`bytes_json`] of bytes it may keep: a UTF-8 value becomes the JSON string without a copy
+/// (values are the large part of a decoded entry).
+fn bytes_json_owned(b: Vec<u8>) -> Value {
+    match String::from_utf8(b) {
+        Ok(s) => Value::String(s),
+        Err(e) => bytes_json(e.as_bytes()),
+    }
+}
+
+/// A JSON object of these fields, moved in: `json!` copies each value it is given (it
+/// serializes the expression into a new `Value`), which for a decoded entry means its whole
+/// value again at every level.
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
 /// A byte string for a table cell: control characters escaped, cut at 40 characters.
 pub fn text(b: &[u8]) -> String {
     escaped(b, false)
@@ -525,16 +571,21 @@ pub fn text(b: &[u8]) -> String {
 
 /// `text`, with quotes and backslashes escaped too when it goes between quotes.
 fn escaped(b: &[u8], in_quotes: bool) -> String {
-    let s = String::from_utf8_lossy(b);
+    const SHOWN: usize = 40;
+    // Only the head is read (a value can be megabytes): SHOWN characters take at most 4 bytes
+    // each, replacement characters included, so they lie in its first 4 × SHOWN bytes and read
+    // the same there, and a longer value has more than SHOWN characters.
+    let head = &b[..b.len().min(4 * SHOWN)];
+    let s = String::from_utf8_lossy(head);
     let mut out = String::new();
-    for c in s.chars().take(40) {
+    for c in s.chars().take(SHOWN) {
         if c.is_control() || (in_quotes && (c == '"' || c == '\\')) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
-    if s.chars().count() > 40 {
+    if b.len() > head.len() || s.chars().count() > SHOWN {
         out.push('…');
     }
     out
@@ -566,6 +617,7 @@ pub fn hex(b: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn leave_joint_has_no_data() {
@@ -599,6 +651,76 @@ mod tests {
     fn values_escape_inner_quotes() {
         assert_eq!(value_preview(br#"{"a":"b\c"}"#), r#""{\"a\":\"b\\c\"}""#);
         assert_eq!(value_preview(b"x\ny"), r#""x\ny""#);
+    }
+
+    /// What `escaped` shows, computed from the whole value (it reads only the head).
+    fn escaped_whole(b: &[u8], in_quotes: bool) -> String {
+        let s = String::from_utf8_lossy(b);
+        let mut out: String = s
+            .chars()
+            .take(40)
+            .flat_map(|c| {
+                let esc = c.is_control() || (in_quotes && (c == '"' || c == '\\'));
+                let e: Vec<char> = if esc {
+                    c.escape_default().collect()
+                } else {
+                    vec![c]
+                };
+                e
+            })
+            .collect();
+        if s.chars().count() > 40 {
+            out.push('…');
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn escaped_reads_only_the_head_and_says_the_same(
+            // Short and around the 160-byte head, multi-byte and invalid UTF-8 included.
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    proptest::char::range('\u{10000}', '\u{10ffff}').prop_map(|c| c.to_string().into_bytes()),
+                    proptest::char::range('\u{80}', '\u{ffff}').prop_map(|c| c.to_string().into_bytes()),
+                    proptest::collection::vec(0x80u8..=0xff, 1..4),
+                    proptest::collection::vec(0u8..0x80, 1..3),
+                ],
+                0..60,
+            ),
+            quotes in any::<bool>(),
+        ) {
+            let b: Vec<u8> = parts.concat();
+            prop_assert_eq!(escaped(&b, quotes), escaped_whole(&b, quotes));
+        }
+    }
+
+    #[test]
+    fn escaped_at_the_edge_of_the_head() {
+        let four = "😀".as_bytes();
+        for n in [39, 40, 41] {
+            let b = four.repeat(n);
+            assert_eq!(
+                escaped(&b, false),
+                escaped_whole(&b, false),
+                "{n} × 4 bytes"
+            );
+            // A character cut short right after the head, and one cut inside it.
+            for cut in [1, 3] {
+                let mut c = b.clone();
+                c.extend_from_slice(&four[..cut]);
+                assert_eq!(
+                    escaped(&c, false),
+                    escaped_whole(&c, false),
+                    "{n} × 4 + {cut}"
+                );
+            }
+        }
+        assert_eq!(escaped(&four.repeat(40), false), "😀".repeat(40));
+        assert_eq!(
+            escaped(&four.repeat(41), false),
+            format!("{}…", "😀".repeat(40))
+        );
     }
 
     #[test]

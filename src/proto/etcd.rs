@@ -70,8 +70,10 @@ pub struct RangeRequest {
 pub struct PutRequest {
     #[prost(bytes = "vec", tag = "1")]
     pub key: Vec<u8>,
-    #[prost(bytes = "vec", tag = "2")]
-    pub value: Vec<u8>,
+    /// `Bytes`: prost decodes a `Vec` through a `Bytes` and copies it again; this is the one
+    /// copy, and `Vec::from` takes it over (a decoded dump of large values, scripts/bench-wal).
+    #[prost(bytes = "bytes", tag = "2")]
+    pub value: bytes::Bytes,
     #[prost(int64, tag = "3")]
     pub lease: i64,
     #[prost(bool, tag = "4")]
