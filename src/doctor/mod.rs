@@ -449,13 +449,12 @@ fn across(best: &MemberReport, ours: &[&MemberReport], out: &mut Vec<Finding>) {
         if std::ptr::eq(*m, best) {
             continue;
         }
-        if m.last_index < max_commit {
+        let removed = !listed.is_empty() && m.member_id.is_some_and(|id| !listed.contains(&id));
+        // A member the others removed has nothing to catch up with (not-a-member says so).
+        if m.last_index < max_commit && !removed {
             log_behind(m, best, max_commit, out);
         }
-        if !listed.is_empty()
-            && let Some(id) = m.member_id
-            && !listed.contains(&id)
-        {
+        if removed && let Some(id) = m.member_id {
             out.push(finding(
                 FindingKind::NotAMember,
                 Severity::Warning,

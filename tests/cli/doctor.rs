@@ -632,6 +632,12 @@ fn doctor_on_real_etcd_a_member_that_lost_its_wal_tail() {
         .collect();
     assert!(!ids.contains(&m2_id), "{text}");
     assert!(!kinds(&r).contains(&"log-behind".to_string()), "{text}");
+    // The dir set aside is of a member the cluster removed: stale, nothing to replace.
+    let lost = root.join("m2.lost");
+    let (_, r, text) = doctor(&[&dirs[0], &dirs[1], &lost]);
+    let f = finding(&r, "not-a-member");
+    assert_eq!(f["dirs"][0], lost.display().to_string(), "{text}");
+    assert!(!kinds(&r).contains(&"log-behind".to_string()), "{text}");
 }
 
 /// Issue 11, "an empty or restored dir whose id the others still list": a stopped member's
