@@ -290,7 +290,26 @@ fn plan(dir: &Path, keep_uncommitted: bool) -> Result<Plan> {
 
     let ids =
         member_ids(snap_conf.as_ref().map(|c| c.voters.as_slice()), &kept).map_err(unsupported)?;
-    let new = conf_change_entries(&ids, md.node_id, hs.term, old_commit, etcd);
+    // A survivor that is a learner in the committed configuration (a member added by
+    // `member add`, whose promotion never committed) would be left a cluster without a voter
+    // by the removals alone: it is promoted first, as an AddNode does to a learner in raft
+    // (raft-rs src/confchange/changer.rs, make_voter). etcd 3.4 applies a promotion only with
+    // its `isPromote` member context (etcdserver/api/membership/cluster.go
+    // ValidateConfigurationChange), which its --force-new-cluster never writes: refused.
+    let self_learner = is_learner(
+        snap_conf.as_ref().map(|c| c.learners.as_slice()),
+        &kept,
+        md.node_id,
+    )
+    .map_err(unsupported)?;
+    if self_learner && etcd {
+        return Err(unsupported(format!(
+            "member {:x} is a learner in the committed configuration: etcd has no voter to \
+             make a cluster of; recover from a voter's dir",
+            md.node_id
+        )));
+    }
+    let new = conf_change_entries(&ids, md.node_id, self_learner, hs.term, old_commit, etcd);
     let commit = new.last().map(|e| e.index).unwrap_or(old_commit);
     let appended = new
         .iter()
@@ -365,16 +384,48 @@ pub fn member_ids(
     entries: &[Entry<'_>],
 ) -> std::result::Result<Vec<u64>, String> {
     let mut ids: BTreeSet<u64> = snap_voters.unwrap_or_default().iter().copied().collect();
+    for (t, id) in conf_changes(entries)? {
+        match t {
+            Some(ConfChangeType::AddNode | ConfChangeType::AddLearnerNode) => {
+                ids.insert(id);
+            }
+            Some(ConfChangeType::RemoveNode) => {
+                ids.remove(&id);
+            }
+            _ => {}
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Whether `id` is a learner once the committed log is applied to the start snapshot's
+/// configuration (raft: AddLearnerNode makes a learner, AddNode a voter, a learner promoted
+/// included; RemoveNode removes either).
+pub fn is_learner(
+    snap_learners: Option<&[u64]>,
+    entries: &[Entry<'_>],
+    id: u64,
+) -> std::result::Result<bool, String> {
+    let mut learner = snap_learners.unwrap_or_default().contains(&id);
+    for (t, node) in conf_changes(entries)? {
+        if node != id {
+            continue;
+        }
+        match t {
+            Some(ConfChangeType::AddLearnerNode) => learner = true,
+            Some(ConfChangeType::AddNode | ConfChangeType::RemoveNode) => learner = false,
+            _ => {}
+        }
+    }
+    Ok(learner)
+}
+
+/// Every single change of the log's conf change entries (V1 and V2), in order.
+fn conf_changes(
+    entries: &[Entry<'_>],
+) -> std::result::Result<Vec<(Option<ConfChangeType>, u64)>, String> {
+    let mut out = Vec::new();
     let mut joint = false;
-    let apply = |t: i32, id: u64, ids: &mut BTreeSet<u64>| match ConfChangeType::from_etcd(t) {
-        Some(ConfChangeType::AddNode | ConfChangeType::AddLearnerNode) => {
-            ids.insert(id);
-        }
-        Some(ConfChangeType::RemoveNode) => {
-            ids.remove(&id);
-        }
-        _ => {}
-    };
     for e in entries {
         let data = e.data.as_deref().unwrap_or_default();
         match EntryType::from_i32(e.entry_type) {
@@ -385,7 +436,7 @@ pub fn member_ids(
                         e.index
                     )
                 })?;
-                apply(cc.change_type, cc.node_id, &mut ids);
+                out.push((ConfChangeType::from_etcd(cc.change_type), cc.node_id));
             }
             Some(EntryType::EntryConfChangeV2) => {
                 let cc = ConfChangeV2::decode(data).map_err(|err| {
@@ -400,7 +451,7 @@ pub fn member_ids(
                     joint = true;
                 }
                 for c in &cc.changes {
-                    apply(c.change_type, c.node_id, &mut ids);
+                    out.push((ConfChangeType::from_etcd(c.change_type), c.node_id));
                 }
             }
             _ => {}
@@ -414,22 +465,23 @@ pub fn member_ids(
                 .into(),
         );
     }
-    Ok(ids.into_iter().collect())
+    Ok(out)
 }
 
 /// etcd 3.4 `createConfigChangeEnts`: after `index`, at `term`, an AddNode for `self_id` first
-/// when `ids` does not hold it (raft panics on an empty voter set), then a RemoveNode for every
-/// other id. The AddNode carries the member context the member's kind reads: etcd's
+/// when `ids` does not hold it (raft panics on an empty voter set) or holds it as a learner
+/// (`self_learner`: the AddNode promotes it), then a RemoveNode for every other id. The AddNode carries the member context the member's kind reads: etcd's
 /// `membership.Member` JSON with etcd's default peer URL, or raftctl's `MemberContext`.
 pub fn conf_change_entries(
     ids: &[u64],
     self_id: u64,
+    self_learner: bool,
     term: u64,
     index: u64,
     etcd: bool,
 ) -> Vec<Entry<'static>> {
     let mut changes: Vec<(ConfChangeType, u64, Option<Vec<u8>>)> = Vec::new();
-    if !ids.contains(&self_id) {
+    if !ids.contains(&self_id) || self_learner {
         let ctx = if etcd {
             serde_json::json!({"id": self_id, "peerURLs": ["http://localhost:2380"]})
         } else {
@@ -615,11 +667,24 @@ mod tests {
         assert_eq!(member_ids(None, &ents[..1]).unwrap(), vec![9]);
     }
 
+    /// A learner stays one until an AddNode promotes it; the snapshot's learners count.
+    #[test]
+    fn learners_are_followed_to_their_promotion() {
+        let ents = [
+            cc_entry(5, ConfChangeType::AddLearnerNode, 4),
+            cc_entry(6, ConfChangeType::AddNode, 4),
+        ];
+        assert!(!is_learner(None, &ents, 4).unwrap());
+        assert!(is_learner(None, &ents[..1], 4).unwrap());
+        assert!(!is_learner(None, &ents[..1], 3).unwrap());
+        assert!(is_learner(Some(&[3]), &ents, 3).unwrap());
+    }
+
     /// etcd 3.4 `createConfigChangeEnts`: RemoveNode for each other id at commit+1…, term of
     /// the HardState, no context; an AddNode of self first when self is not listed.
     #[test]
     fn conf_change_entries_are_etcds() {
-        let e = conf_change_entries(&[1, 2, 3], 2, 7, 40, true);
+        let e = conf_change_entries(&[1, 2, 3], 2, false, 7, 40, true);
         assert_eq!(e.len(), 2);
         assert_eq!((e[0].index, e[0].term, e[1].index), (41, 7, 42));
         let cc = ConfChange::decode(e[0].data.as_deref().unwrap()).unwrap();
@@ -628,7 +693,7 @@ mod tests {
         // Field by field as gogoproto writes it: ID 0, Type 1 (RemoveNode), NodeID 3.
         assert_eq!(e[1].data.as_deref().unwrap(), &[0x08, 0, 0x10, 1, 0x18, 3]);
 
-        let e = conf_change_entries(&[1, 3], 2, 7, 40, true);
+        let e = conf_change_entries(&[1, 3], 2, false, 7, 40, true);
         let add = ConfChange::decode(e[0].data.as_deref().unwrap()).unwrap();
         assert_eq!(add.change_type, ConfChangeType::AddNode.etcd_number());
         assert_eq!(add.node_id, 2);
@@ -636,7 +701,12 @@ mod tests {
         assert_eq!(ctx["id"], 2);
         assert_eq!(ctx["peerURLs"][0], "http://localhost:2380");
         assert_eq!(e.len(), 3);
-        assert!(conf_change_entries(&[2], 2, 7, 40, true).is_empty());
+        assert!(conf_change_entries(&[2], 2, false, 7, 40, true).is_empty());
+        // A learner survivor is promoted before the others go.
+        let e = conf_change_entries(&[1, 2], 2, true, 7, 40, false);
+        let add = ConfChange::decode(e[0].data.as_deref().unwrap()).unwrap();
+        assert_eq!(add.change_type, ConfChangeType::AddNode.etcd_number());
+        assert_eq!((add.node_id, e.len()), (2, 2));
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! One member's data dir as `doctor` reads it: the WAL's verdict, the state etcd would start
 //! from, set-aside `.broken` files and, for etcd, the bbolt backend's consistent index.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::peers::{self, Known};
 use crate::bbolt::{self, DbFacts};
 use crate::problem::{Kind, Problem, Severity};
 use crate::wal::layout::Layout;
@@ -44,6 +46,12 @@ pub struct MemberReport {
     /// Whether a WAL was found at all.
     #[serde(skip)]
     pub has_wal: bool,
+    /// An etcd member's dir (it has etcd's backend, `member/snap/db`), not raftctl's.
+    #[serde(skip)]
+    pub etcd: bool,
+    /// The members its start snapshot and WAL name, with their names and peer URLs.
+    #[serde(skip)]
+    pub known: BTreeMap<u64, Known>,
     #[serde(skip)]
     pub path: PathBuf,
 }
@@ -71,6 +79,8 @@ pub fn read(dir: &Path) -> MemberReport {
         db_error: None,
         snap_db_present: false,
         has_wal: false,
+        etcd: false,
+        known: BTreeMap::new(),
         path: dir.to_path_buf(),
     };
     let layout = match Layout::open(dir) {
@@ -118,6 +128,8 @@ pub fn read(dir: &Path) -> MemberReport {
                 r.learners.sort_unstable();
             }
             r.problems = v.problems;
+            let snap_file = v.opens_from.as_ref().and_then(|o| o.snap_file.as_deref());
+            r.known = peers::read(&layout, snap_file.map(Path::new));
         }
         Err(e) => r.problems.push(Problem::error(
             Kind::NotOpenable,
@@ -128,6 +140,7 @@ pub fn read(dir: &Path) -> MemberReport {
     if let Some(snap) = &layout.snap_dir {
         let db = snap.join("db");
         if db.is_file() {
+            r.etcd = true;
             match bbolt::read_facts(&db) {
                 Ok(f) => r.db = Some(f),
                 Err(e) => r.db_error = Some(e.to_string()),

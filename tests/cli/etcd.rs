@@ -97,15 +97,17 @@ pub fn restart_etcd(root: &Path, name: &str, dir: &Path, peer: &str, client: &st
     spawn(root, name, dir, peer, client, &[])
 }
 
-/// Starts member `name` joining a running cluster (after `member add`): `cluster` is the
-/// initial cluster `member add` printed, `token` the cluster's token.
-pub fn join_etcd(
+/// Starts member `name` on `root/name` with the bootstrap flags: `cluster` its initial
+/// cluster, `token` the cluster's, `state` `new` (as `start_etcd` started it) or `existing`
+/// (joining a running cluster after `member add`, `cluster` as it printed it).
+pub fn bootstrap_etcd(
     root: &Path,
     name: &str,
     peer: &str,
     client: &str,
     cluster: &str,
     token: &str,
+    state: &str,
 ) -> Etcd {
     let extra = [
         "--initial-cluster",
@@ -113,7 +115,7 @@ pub fn join_etcd(
         "--initial-cluster-token",
         token,
         "--initial-cluster-state",
-        "existing",
+        state,
     ];
     spawn(root, name, &root.join(name), peer, client, &extra)
 }

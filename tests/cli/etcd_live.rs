@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::etcd::{Etcd, etcdctl, have_etcd, join_etcd, start_etcd, start_etcd_tls};
+use crate::etcd::{Etcd, bootstrap_etcd, etcdctl, have_etcd, start_etcd, start_etcd_tls};
 use crate::harness::{free_ports, wait_until};
 use crate::util::{raftctl, raftctl_env};
 
@@ -282,7 +282,15 @@ fn etcd_leader_transfer_and_membership_changes_on_live_members() {
         .unwrap()
         .replace("NEW_NAME", "m3");
     assert!(initial.contains(&format!("m3={peer}")), "{initial}");
-    let _m3 = join_etcd(tmp.path(), "m3", &peer, &client, &initial, "live-member");
+    let _m3 = bootstrap_etcd(
+        tmp.path(),
+        "m3",
+        &peer,
+        &client,
+        &initial,
+        "live-member",
+        "existing",
+    );
     let hex_id = format!("{new_id:x}");
     wait_until("the etcd learner to catch up and be promoted", || {
         let r = raftctl(["member", "promote", &hex_id, "--etcd", &eps]);

@@ -245,29 +245,34 @@ fn recover_makes_a_raftctl_member_lead_alone_with_its_data() {
     assert!(PathBuf::from(done["backup"].as_str().unwrap()).is_dir());
     verify_ok(&n1);
 
+    leads_alone_with(&n1, 1, &tmp.path().join("alone.log"), 30);
+}
+
+/// A raftctl node started normally on `dir` as member `id` leads a one-member cluster of
+/// itself, holds k0…k{keys-1} = v0…, and takes a write.
+fn leads_alone_with(dir: &Path, id: u64, log: &Path, keys: usize) {
     let ports = free_ports(2);
     let peer = format!("127.0.0.1:{}", ports[0]);
     let api = format!("127.0.0.1:{}", ports[1]);
-    let log = std::fs::File::create(tmp.path().join("alone.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_raftctl"))
-        .args(["node", "--id", "1", "--data-dir"])
-        .arg(&n1)
+        .args(["node", "--id", &id.to_string(), "--data-dir"])
+        .arg(dir)
         .args(["--listen-peer", &peer, "--listen-api", &api])
-        .args(["--initial-cluster", &format!("1={peer}")])
+        .args(["--initial-cluster", &format!("{id}={peer}")])
         .stdout(Stdio::null())
-        .stderr(log)
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let _node = Killed(child);
-    let st = wait_until("n1 to lead alone", || {
+    let st = wait_until(&format!("{} to lead alone", dir.display()), || {
         let r = raftctl(["--endpoints", &api, "-o", "json", "status"]);
         let st = (r.code == 0).then(|| r.json())?;
         (st["nodes"][0]["role"] == "leader").then_some(st)
     });
     let node = &st["nodes"][0];
-    assert_eq!(node["voters"], serde_json::json!([1]), "{st:#}");
-    assert_eq!(node["leader"], 1);
-    for i in 0..30 {
+    assert_eq!(node["voters"], serde_json::json!([id]), "{st:#}");
+    assert_eq!(node["leader"], id);
+    for i in 0..keys {
         let r = raftctl(["--endpoints", &api, "get", &format!("k{i}")]);
         assert_eq!(r.code, 0, "k{i}: {}", r.stderr);
         assert_eq!(r.stdout.trim(), format!("v{i}"));
@@ -479,4 +484,101 @@ fn recover_keeps_what_etcds_backend_applied_past_the_wals_commit() {
     assert_eq!(plan["discarded"], 0, "{plan:#}");
     assert_eq!(plan["removed"], serde_json::json!([]));
     assert_eq!(plan["nothing_to_do"], true);
+}
+
+/// Writes `dir`'s WAL again, record for record, with the last HardState's commit at
+/// `commit` (as a crash before the commit reached it would leave it).
+fn rewrite_commit(dir: &Path, commit: u64) {
+    use raftctl::wal::layout::Layout;
+    use raftctl::wal::view::{Item, LogView, ViewOptions};
+    let wal = dir.join("member/wal");
+    let layout = Layout::open(&wal).unwrap();
+    let mut view = LogView::new(layout.segments.clone(), ViewOptions::default());
+    let (mut items, mut md, mut hs) = (Vec::new(), Vec::new(), HardState::default());
+    while let Some(item) = view.next() {
+        match item.unwrap() {
+            Item::Metadata { data, .. } if md.is_empty() => md = data,
+            Item::HardState { hs: h, .. } => hs = h,
+            i @ (Item::Entry { .. } | Item::Snapshot { .. }) => items.push(i),
+            _ => {}
+        }
+    }
+    std::fs::remove_dir_all(&wal).unwrap();
+    let mut w = WalWriter::create(&wal, &md, WriterOptions::default()).unwrap();
+    for i in items {
+        match i {
+            Item::Entry { entry, .. } => w.save(&HardState::default(), &[entry]).unwrap(),
+            Item::Snapshot { snap, .. } if snap.index > 0 => w.save_snapshot(&snap).unwrap(),
+            _ => {}
+        }
+    }
+    w.save(&HardState { commit, ..hs }, &[]).unwrap();
+}
+
+/// The index of the first entry of `dir`'s log whose type is `ty` and that names `node`.
+fn conf_change_of(dir: &Path, ty: &str, node: u64) -> u64 {
+    let r = raftctl(["-o", "json", "wal", "dump", dir.to_str().unwrap()]);
+    r.json_lines()
+        .iter()
+        .find(|l| {
+            l["record"] == "entry"
+                && l.to_string().contains(ty)
+                && l["decoded"]
+                    .to_string()
+                    .contains(&format!("\"node_id\":{node}"))
+        })
+        .unwrap_or_else(|| panic!("no {ty} {node} in {}", r.stdout))["index"]
+        .as_u64()
+        .unwrap()
+}
+
+/// `src/recover.rs` `conf_change_entries`' self-add case on a raftctl member: n4, added to a
+/// running cluster by `member add` (AddLearnerNode 4, then AddNode 4 to promote it), is the
+/// survivor, and its WAL's commit is behind its own add (then behind its own promotion). A
+/// raftctl node started on the recovered dir leads alone with every key committed before.
+#[test]
+fn recover_a_raftctl_survivor_whose_own_add_is_uncommitted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let down = Down(&dir);
+    assert_eq!(rc(&dir, &["cluster", "up"]).code, 0);
+    for i in 0..20 {
+        assert_eq!(
+            rc(&dir, &["put", &format!("k{i}"), &format!("v{i}")]).code,
+            0
+        );
+    }
+    assert_eq!(rc(&dir, &["member", "add"]).code, 0);
+    for i in 20..30 {
+        assert_eq!(
+            rc(&dir, &["put", &format!("k{i}"), &format!("v{i}")]).code,
+            0
+        );
+    }
+    drop(down);
+    let n4 = dir.join("n4");
+    let learner = conf_change_of(&n4, "AddLearnerNode", 4);
+    let promote = conf_change_of(&n4, "\"AddNode\"", 4);
+    assert!(learner < promote, "{learner} {promote}");
+    for (case, commit) in [("own add", learner - 1), ("own promotion", promote - 1)] {
+        let d = tmp.path().join(case.replace(' ', "-"));
+        copy_dir(&n4, &d);
+        rewrite_commit(&d, commit);
+        verify_ok(&d);
+        let (code, done, err) = recover(&d, false);
+        assert_eq!(code, 0, "{case}: {err}");
+        assert_eq!(
+            done["removed"],
+            serde_json::json!([1, 2, 3]),
+            "{case}: {done:#}"
+        );
+        // n4 made a voter first (added, or its learner promoted), then the others removed.
+        let a = &done["appended"];
+        assert_eq!(a[0]["change"], "AddNode", "{case}: {done:#}");
+        assert_eq!(a[0]["node_id"], 4, "{case}: {done:#}");
+        assert_eq!(a.as_array().unwrap().len(), 4, "{case}: {done:#}");
+        verify_ok(&d);
+        // Every put committed before the cut: k0…k19, before n4's add.
+        leads_alone_with(&d, 4, &tmp.path().join(format!("{case}.log")), 20);
+    }
 }
