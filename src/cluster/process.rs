@@ -103,11 +103,7 @@ pub fn is_member_process(pid: u32, id: u64, data_dir: &Path) -> bool {
     };
     if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // A zombie (exited, not yet reaped) is not running.
-        if stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        {
+        if zombie(&stat) {
             return false;
         }
     }
@@ -183,15 +179,34 @@ pub fn stop(m: &MemberEntry, grace: Duration) -> bool {
     true
 }
 
+/// Waits until the member's process has gone: no longer there, or a zombie. Not "no longer
+/// our member" by its command line: a process being torn down loses its memory (and so its
+/// `/proc/PID/cmdline`) before it closes its files, and a restart in that window finds the
+/// member's ports still taken ("Address already in use").
 fn wait_gone(m: &MemberEntry, within: Duration) -> bool {
+    let Some(pid) = m.pid else {
+        return true;
+    };
     let start = Instant::now();
     while start.elapsed() < within {
-        if !alive(m) {
+        if !running(pid) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    !alive(m)
+    !running(pid)
+}
+
+/// Whether process `pid` exists and is not a zombie (one that exited has closed its files).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !zombie(&stat))
+}
+
+/// Whether a `/proc/PID/stat` line is a zombie's (the state follows the command's `)`).
+fn zombie(stat: &str) -> bool {
+    stat.rsplit(')')
+        .next()
+        .is_some_and(|rest| rest.trim_start().starts_with('Z'))
 }
 
 /// The last `n` lines of a member's log (to say why it died).
@@ -199,4 +214,20 @@ pub fn log_tail(m: &MemberEntry, n: usize) -> String {
     let s = std::fs::read_to_string(&m.log).unwrap_or_default();
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zombies_are_told_by_the_state_after_the_command() {
+        assert!(zombie("4242 (raftctl) Z 1 4242"));
+        assert!(!zombie("4242 (raftctl) S 1 4242"));
+        assert!(
+            !zombie("4242 (a) Z (b) R 1"),
+            "the last ')' ends the command"
+        );
+        assert!(running(std::process::id()));
+    }
 }
