@@ -472,13 +472,8 @@ pub async fn cluster_status(target: &Target) -> EtcdStatus {
 
 /// Whether two spellings name one endpoint (`http://h:p`, `https://h:p` and `h:p`).
 pub fn same_endpoint(a: &str, b: &str) -> bool {
-    let bare = |s: &str| {
-        let s = s.trim().trim_end_matches('/');
-        let s = s.strip_prefix("http://").unwrap_or(s);
-        let s = s.strip_prefix("https://").unwrap_or(s);
-        s.to_string()
-    };
-    bare(a) == bare(b)
+    use crate::api::client::bare;
+    bare(a.trim()) == bare(b.trim())
 }
 
 /// The member id an endpoint answered as.

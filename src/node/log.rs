@@ -228,26 +228,38 @@ pub(crate) fn write_snapshot(
     dir: &Path,
 ) -> Result<(raftpb::Snapshot, u64), String> {
     failpoint::point(Point::SnapshotSaveBefore);
-    let state = KvState(kv);
+    let state = KvState::new(kv);
     snap::write_streamed(disk, dir, &metadata, &[], Some(&state)).map_err(|e| e.to_string())?;
     let ours = raftpb::Snapshot {
         data: None,
         metadata,
         extra: Vec::new(),
     };
-    Ok((ours, snap::State::encoded_len(&state) as u64))
+    Ok((ours, state.len as u64))
 }
 
-/// The store as a snapshot's state.
-struct KvState<'a>(&'a Kv);
+/// The store as a snapshot's state, its length measured once (a pass over every key).
+struct KvState<'a> {
+    kv: &'a Kv,
+    len: usize,
+}
+
+impl KvState<'_> {
+    fn new(kv: &Kv) -> KvState<'_> {
+        KvState {
+            kv,
+            len: kv.snapshot_len(),
+        }
+    }
+}
 
 impl snap::State for KvState<'_> {
     fn encoded_len(&self) -> usize {
-        self.0.snapshot_len()
+        self.len
     }
 
     fn emit(&self, sink: &mut dyn FnMut(&[u8])) {
-        self.0.emit_snapshot(sink)
+        self.kv.emit_snapshot(sink)
     }
 }
 

@@ -11,6 +11,7 @@ use crate::node::{NodeStatus, PeerProgress};
 use crate::output::etcd::{EtcdNode, EtcdStatus};
 
 use super::app::NodeView;
+use super::short;
 
 /// The dashboard's rows for one report, in its order.
 pub fn views(report: &EtcdStatus) -> Vec<NodeView> {
@@ -95,11 +96,6 @@ fn progress(report: &EtcdStatus, leader_index: u64) -> Vec<PeerProgress> {
             })
         })
         .collect()
-}
-
-/// The reason at the end of a client error ("connection refused", "no answer within 1s").
-fn short(e: &str) -> String {
-    e.rsplit(": ").next().unwrap_or(e).to_string()
 }
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ async fn poll(
 }
 
 /// The reason part of a client error ("connection refused", "timed out").
-fn short(e: &str) -> String {
+pub(crate) fn short(e: &str) -> String {
     e.rsplit(": ").next().unwrap_or(e).to_string()
 }
 
