@@ -1123,6 +1123,18 @@ impl Member {
 
 /// Starts a member's core from its data dir; its disk crashes at an fsync with chance
 /// `crash_at_sync` from then on (not while it starts: a crash there is a crash before it).
+/// Waits (up to 5 s of wall time) until nothing holds the WAL directory's lock. A crashed
+/// member's core is dropped at once, but the simulation shares its process with tests that
+/// spawn programs, and a child forked at that moment holds a copy of every descriptor, the
+/// lock's among them, until its exec closes it: a restart then would find its own WAL
+/// "locked by another process". Simulated time does not move meanwhile.
+fn wait_for_released_wal(dir: &std::path::Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while crate::wal::lock::dir_in_use(dir) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 fn boot(
     cfg: &NodeConfig,
     disk: &SimDisk,
@@ -1131,6 +1143,7 @@ fn boot(
     self_tx: SyncSender<Msg>,
 ) -> Result<(RaftLoop, watch::Receiver<Arc<NodeStatus>>), String> {
     disk.set_crash_at_sync(0.0);
+    wait_for_released_wal(&boot::wal_dir(&cfg.data_dir));
     let boot = boot::open(cfg).map_err(|e| e.to_string())?;
     disk.set_crash_at_sync(crash_at_sync);
     let (status_tx, status_rx) = watch::channel(Arc::new(NodeStatus::default()));
