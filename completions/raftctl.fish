@@ -303,7 +303,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-peer -d 
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l listen-api -d 'Address to serve the HTTP+JSON API on (not etcd\'s 2379)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l initial-cluster -d 'The cluster\'s members, `ID=HOST:PORT,…` (peer addresses); used only to bootstrap a fresh data dir, or to find the cluster with --join' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l cluster-id -d 'The cluster id to join (hex, as `raftctl status` shows it); needed with --join' -r
-complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l snapshot-count -d 'Write a snapshot every this many applied entries' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l snapshot-count -d 'Write a snapshot every this many applied entries (etcd 3.4\'s default: 100,000)' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l election-tick -d 'Ticks without a leader before an election' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l heartbeat-tick -d 'Ticks between the leader\'s heartbeats' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand node" -l tick-ms -d 'Length of a tick in milliseconds' -r
@@ -406,6 +406,7 @@ complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l duration -d 'S
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l value-size -d 'Value size in bytes' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l keys -d 'Distinct keys written and read' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l read-ratio -d 'Share of requests that are reads, 0..1' -r
+complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l pipeline -d 'Puts per request (`POST /kv/batch`), each still an entry of its own: what Raft does apart from HTTP\'s cost per request. Writes only' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l endpoints -d 'The members\' API addresses, HOST:PORT,… (http://HOST:PORT too); without it, those in the local cluster\'s cluster.json. ETCDCTL_ENDPOINTS is read when neither this flag nor RAFTCTL_ENDPOINTS is set' -r
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l cluster-dir -d 'The local cluster\'s directory (cluster.json, the members\' data dirs and logs)' -r -F
 complete -c raftctl -n "__fish_raftctl_using_subcommand bench" -l dial-timeout -d 'How long to wait for a member to accept a connection and answer a status request' -r

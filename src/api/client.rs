@@ -69,6 +69,11 @@ pub struct Client {
     label: String,
     /// An https:// endpoint without a CA to check it by.
     no_ca: bool,
+    /// `HOST:PORT`, and the TLS to speak there (none: plain text or no CA), for a
+    /// [`super::conn::KvConn`] of this client's member.
+    addr: String,
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    timeout: Duration,
 }
 
 impl Client {
@@ -102,8 +107,9 @@ impl Client {
         let base = format!("{}://{rest}", if secure { "https" } else { "http" });
         // reqwest is built with rustls and no default crypto: every client gets a config,
         // an unused one for plain text.
-        let config = match tls.filter(|_| secure) {
-            Some(t) => (*t.config).clone(),
+        let tls = tls.filter(|_| secure).map(|t| t.config.clone());
+        let config = match &tls {
+            Some(t) => (**t).clone(),
             None => crate::tls::unused_client_config(),
         };
         let built = reqwest::Client::builder()
@@ -126,6 +132,9 @@ impl Client {
             base,
             label,
             no_ca,
+            addr: rest.to_string(),
+            tls,
+            timeout,
         }
     }
 
@@ -137,6 +146,20 @@ impl Client {
 
     pub fn endpoint(&self) -> &str {
         &self.base
+    }
+
+    /// How errors name the member.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// `HOST:PORT`, and the TLS config when the endpoint is https:// with a CA.
+    pub(crate) fn dial(&self) -> (&str, Option<&std::sync::Arc<rustls::ClientConfig>>, bool) {
+        (&self.addr, self.tls.as_ref(), self.no_ca)
+    }
+
+    pub(crate) fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     fn url(&self, path: &str) -> String {
@@ -177,31 +200,7 @@ impl Client {
             });
         }
         let body = resp.bytes().await.map_err(|e| self.unreachable(&e))?;
-        if let Ok(error) = serde_json::from_slice::<NodeError>(&body) {
-            return Err(ClientError::Node {
-                node: self.label.clone(),
-                error,
-            });
-        }
-        if status == 413 {
-            // axum cuts off a body far over the member's limit before raftctl's handler sees it.
-            return Err(ClientError::Node {
-                node: self.label.clone(),
-                error: NodeError::TooLarge { size: 0, limit: 0 },
-            });
-        }
-        // Only raftctl's own body means "no such key": any other 404 is another server.
-        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        if status == 404 && v["error"] == "not_found" {
-            return Err(ClientError::NotFound {
-                node: self.label.clone(),
-            });
-        }
-        Err(ClientError::NotRaftctl {
-            node: self.label.clone(),
-            status,
-            snippet: one_line(&body),
-        })
+        Err(refusal(&self.label, status, &body))
     }
 
     async fn json<T: DeserializeOwned>(
@@ -392,7 +391,37 @@ impl KeyRange {
 
 /// Percent-encodes a key for the query string: every byte but the unreserved ones, so that
 /// `..`, `/`, `?`, `#` and `%` in a key reach the member as they are.
-fn encode_key(key: &str) -> String {
+/// What a member's answer other than 2xx means: its own error, a value too large, its "no
+/// such key", or something that is not a raftctl member at all.
+pub(crate) fn refusal(label: &str, status: u16, body: &[u8]) -> ClientError {
+    if let Ok(error) = serde_json::from_slice::<NodeError>(body) {
+        return ClientError::Node {
+            node: label.to_string(),
+            error,
+        };
+    }
+    if status == 413 {
+        // axum cuts off a body far over the member's limit before raftctl's handler sees it.
+        return ClientError::Node {
+            node: label.to_string(),
+            error: NodeError::TooLarge { size: 0, limit: 0 },
+        };
+    }
+    // Only raftctl's own body means "no such key": any other 404 is another server.
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    if status == 404 && v["error"] == "not_found" {
+        return ClientError::NotFound {
+            node: label.to_string(),
+        };
+    }
+    ClientError::NotRaftctl {
+        node: label.to_string(),
+        status,
+        snippet: one_line(body),
+    }
+}
+
+pub(crate) fn encode_key(key: &str) -> String {
     let mut s = String::with_capacity(key.len());
     for b in key.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -6,6 +6,7 @@
 //! | GET | /kv/KEY[?serializable=true] | | the raw value (404 when missing) |
 //! | PUT | /kv/KEY | the raw value | `{"index":n}` once committed and applied |
 //! | DELETE | /kv/KEY | | `{"deleted":bool}` |
+//! | POST | /kv/batch | a protobuf `PutBatch` (`proto::batch`): puts with their request ids | `{"results":[{"index":n}\|{"error":…}]}`, one per put, in order |
 //! | POST | /members | `{"changes":[{"kind":"add_voter"\|"add_learner"\|"remove","id":n,"peer","api"}]}` | the membership after it |
 //! | POST | /leader/transfer | `{"to":n\|null}` | `{"from","to"}` once it happened |
 //! | GET, PUT | /faults | `{"partition":[ids],"drop_rate":f,"delay_ms":n}` | the faults in force |
@@ -14,5 +15,6 @@
 //! Errors are `{"error":kind,…,"message"}` with a status that says whether to retry.
 
 pub mod client;
+pub mod conn;
 pub mod server;
 pub mod wire;

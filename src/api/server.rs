@@ -34,6 +34,7 @@ pub fn router(node: Node) -> Router {
         // The key in the query (`/kv?key=…`): a path would be normalised (`..`, `.`) on the way.
         .route("/kv", get(kv_get_q).put(kv_put_q).delete(kv_delete_q))
         .route("/kv/range", get(kv_range).delete(kv_delete_range))
+        .route("/kv/batch", post(kv_batch))
         .route("/kv/{*key}", get(kv_get).put(kv_put).delete(kv_delete))
         .route("/members", post(members))
         .route("/leader/transfer", post(transfer))
@@ -81,9 +82,16 @@ impl IntoResponse for ApiError {
             NodeError::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             NodeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         };
+        (code, axum::Json(self.body())).into_response()
+    }
+}
+
+impl ApiError {
+    /// `{"error":kind,…,"message"}`.
+    fn body(&self) -> serde_json::Value {
         let mut body = serde_json::to_value(&self.0).unwrap_or_else(|_| json!({}));
         body["message"] = json!(self.0.to_string());
-        (code, axum::Json(body)).into_response()
+        body
     }
 }
 
@@ -242,7 +250,32 @@ async fn write<T, F>(node: &Node, make: F) -> Result<T, NodeError>
 where
     F: Fn(crate::node::Reply<T>) -> Request + Clone,
 {
+    write_after(node, make, None).await
+}
+
+/// [`write`], when its first attempt was already sent ([`Node::send`], a batch's): that
+/// attempt's answer is waited for before any retry.
+async fn write_after<T, F>(
+    node: &Node,
+    make: F,
+    first: Option<tokio::sync::oneshot::Receiver<Result<T, NodeError>>>,
+) -> Result<T, NodeError>
+where
+    F: Fn(crate::node::Reply<T>) -> Request + Clone,
+{
     let attempts = std::sync::Mutex::new(Attempts::default());
+    if let Some(answer) = first {
+        match Node::answer(answer, ATTEMPT).await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                attempts.lock().unwrap_or_else(|p| p.into_inner()).saw(&e);
+                if !e.is_transient() {
+                    let attempts = attempts.into_inner().unwrap_or_else(|p| p.into_inner());
+                    return attempts.outcome(Err(e));
+                }
+            }
+        }
+    }
     let last = with_retries(|left| {
         let (node, make, attempts) = (node.clone(), make.clone(), &attempts);
         async move {
@@ -258,6 +291,63 @@ where
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .outcome(last)
+}
+
+/// Many puts in one request (`raftctl bench --pipeline`; the body is a
+/// [`crate::proto::batch::PutBatch`]): all go into the raft thread's inbox together, so that
+/// they are proposed in order as consecutive entries, most in one Ready. Each is then a write
+/// of its own: one that must be retried (a leader change) is retried with its request id and
+/// may land after those behind it. The answer has one result per put, in order:
+/// `{"results":[{"index":n} | {"error":kind,…,"message"}]}`.
+async fn kv_batch(State(node): State<Node>, body: Bytes) -> Result<Response, ApiError> {
+    use prost::Message as _;
+    let batch = crate::proto::batch::PutBatch::decode(body).map_err(|e| {
+        ApiError(NodeError::Invalid {
+            reason: format!("the batch does not decode as a PutBatch: {e}"),
+        })
+    })?;
+    if batch.puts.is_empty() {
+        return Err(ApiError(NodeError::Invalid {
+            reason: "the batch has no puts".into(),
+        }));
+    }
+    let limit = node.max_request_bytes();
+    for p in &batch.puts {
+        check_key(&p.key)?;
+        if p.value.len() as u64 > limit {
+            return Err(ApiError(NodeError::TooLarge {
+                size: p.value.len() as u64,
+                limit,
+            }));
+        }
+    }
+    let makes: Vec<_> = batch
+        .puts
+        .into_iter()
+        .map(|p| {
+            let request_id = if p.request_id == 0 {
+                fresh_request_id()
+            } else {
+                p.request_id
+            };
+            move |reply| Request::Put {
+                key: p.key.clone(),
+                value: p.value.clone(),
+                request_id,
+                reply,
+            }
+        })
+        .collect();
+    // A put the inbox refused (full) is tried again by its write.
+    let firsts: Vec<_> = makes.iter().map(|m| node.send(m.clone()).ok()).collect();
+    let mut results = Vec::with_capacity(makes.len());
+    for (make, first) in makes.into_iter().zip(firsts) {
+        results.push(match write_after(&node, make, first).await {
+            Ok(index) => json!({ "index": index }),
+            Err(e) => ApiError(e).body(),
+        });
+    }
+    Ok(axum::Json(json!({ "results": results })).into_response())
 }
 
 /// What the failed attempts of one write add up to. An attempt that was dropped or timed out

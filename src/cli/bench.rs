@@ -46,4 +46,8 @@ pub struct BenchArgs {
     /// Reads answered from the node's local state instead of linearizable ones.
     #[arg(long)]
     pub serializable: bool,
+    /// Puts per request (`POST /kv/batch`), each still an entry of its own: what Raft does
+    /// apart from HTTP's cost per request. Writes only.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub pipeline: Option<i64>,
 }

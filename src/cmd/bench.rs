@@ -12,6 +12,7 @@ use hdrhistogram::Histogram;
 
 use super::{Outcome, UsageError};
 use crate::api::client::Client;
+use crate::api::conn::KvConn;
 use crate::cli::BenchArgs;
 use crate::output::bench::{BenchReport, ErrorKind, KindReport, Latency};
 use crate::output::{self, Format};
@@ -33,6 +34,8 @@ pub struct Settings {
     pub keys: u64,
     pub read_ratio: f64,
     pub serializable: bool,
+    /// Puts per request: 1 unless `--pipeline` says more.
+    pub pipeline: u64,
 }
 
 impl Settings {
@@ -64,6 +67,16 @@ impl Settings {
         {
             return Err(UsageError(format!("--duration {d}: must be more than 0")));
         }
+        let pipeline = a
+            .pipeline
+            .map(|p| at_least_one("pipeline", p))
+            .transpose()?;
+        if pipeline.is_some() && a.read_ratio > 0.0 {
+            return Err(UsageError(format!(
+                "--pipeline with --read-ratio {}: a pipeline is of writes only",
+                a.read_ratio
+            )));
+        }
         Ok(Settings {
             clients: usize::try_from(clients).unwrap_or(usize::MAX),
             count,
@@ -72,6 +85,7 @@ impl Settings {
             keys,
             read_ratio: a.read_ratio,
             serializable: a.serializable,
+            pipeline: pipeline.unwrap_or(1),
         })
     }
 }
@@ -201,8 +215,18 @@ async fn load(endpoints: &[String], s: &Settings) -> anyhow::Result<BenchReport>
             s.value_size
         );
     }
+    // A batch travels in one request, under the same limit (keys are at most 16 bytes).
+    let batch_bytes = s.pipeline.saturating_mul(s.value_size as u64 + 32);
+    if s.pipeline > 1 && batch_bytes > limit {
+        anyhow::bail!(
+            "--pipeline {} of {}-byte values is about {batch_bytes} bytes a request, over the \
+             cluster's limit of {limit} bytes (raftctl node --max-request-bytes)",
+            s.pipeline,
+            s.value_size
+        );
+    }
     let client = Client::new(&target, Duration::from_secs(10));
-    let value = vec![b'x'; s.value_size];
+    let value = bytes::Bytes::from(vec![b'x'; s.value_size]);
     let reads = Arc::new(Mutex::new(Tally::new()?));
     let writes = Arc::new(Mutex::new(Tally::new()?));
     let kinds = Arc::new(Mutex::new(ErrorKinds::default()));
@@ -234,43 +258,76 @@ async fn load(endpoints: &[String], s: &Settings) -> anyhow::Result<BenchReport>
         let (done, failed, issued, stop) =
             (done.clone(), failed.clone(), issued.clone(), stop.clone());
         let (keys, read_ratio, serializable) = (s.keys, s.read_ratio, s.serializable);
+        let pipeline = s.pipeline;
         let (mut my_reads, mut my_writes) = (Tally::new()?, Tally::new()?);
         tasks.push(tokio::spawn(async move {
+            // Each client holds its own connection, as etcd's benchmark clients do.
+            let mut conn = KvConn::to(&client);
+            let tally = |t: &mut Tally, op: &str, key: &str, r: Result<(), String>, us: u64| match r
+            {
+                Ok(()) => {
+                    t.hist.saturating_record(us);
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    t.errors += 1;
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(mut k) = kinds.lock() {
+                        k.add(key, format!("{op} {key}: {e}"));
+                    }
+                }
+            };
             loop {
-                let n = issued.fetch_add(1, Ordering::Relaxed);
+                let n = issued.fetch_add(pipeline, Ordering::Relaxed);
                 if n >= count
                     || stop.load(Ordering::Relaxed)
                     || deadline.is_some_and(|d| Instant::now() >= d)
                 {
                     break;
                 }
+                if pipeline > 1 {
+                    let keys: Vec<String> = (n..count.min(n + pipeline))
+                        .map(|i| format!("bench/{:010}", i % keys))
+                        .collect();
+                    let puts = keys
+                        .iter()
+                        .map(|k| crate::proto::batch::BatchPut {
+                            key: k.clone().into_bytes(),
+                            value: value.to_vec(),
+                            request_id: rand::random::<u64>().max(1),
+                        })
+                        .collect();
+                    let t = Instant::now();
+                    let results: Vec<Result<(), String>> = match conn.put_batch(puts).await {
+                        Ok(r) => r
+                            .into_iter()
+                            .map(|r| r.map(|_| ()).map_err(|e| e.to_string()))
+                            .collect(),
+                        Err(e) => keys.iter().map(|_| Err(e.to_string())).collect(),
+                    };
+                    let us = (t.elapsed().as_micros() as u64).clamp(1, MAX_MICROS);
+                    for (key, r) in keys.iter().zip(results) {
+                        tally(&mut my_writes, "put", key, r, us);
+                    }
+                    continue;
+                }
                 let key = format!("bench/{:010}", n % keys);
                 let t = Instant::now();
                 let read = read_ratio > 0.0 && rand::random::<f64>() < read_ratio;
                 let result = if read {
-                    client.get(&key, serializable).await.map(|_| ())
+                    conn.get(&key, serializable).await.map(|_| ())
                 } else {
-                    client
-                        .put(&key, value.clone(), rand::random::<u64>().max(1))
+                    conn.put(&key, value.clone(), rand::random::<u64>().max(1))
                         .await
                         .map(|_| ())
                 };
-                let tally = if read { &mut my_reads } else { &mut my_writes };
-                match result {
-                    Ok(()) => {
-                        let us = (t.elapsed().as_micros() as u64).clamp(1, MAX_MICROS);
-                        tally.hist.saturating_record(us);
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(e) => {
-                        tally.errors += 1;
-                        failed.fetch_add(1, Ordering::Relaxed);
-                        let op = if read { "get" } else { "put" };
-                        if let Ok(mut k) = kinds.lock() {
-                            k.add(&key, format!("{op} {key}: {e}"));
-                        }
-                    }
-                }
+                let us = (t.elapsed().as_micros() as u64).clamp(1, MAX_MICROS);
+                let (tally_of, op) = if read {
+                    (&mut my_reads, "get")
+                } else {
+                    (&mut my_writes, "put")
+                };
+                tally(tally_of, op, &key, result.map_err(|e| e.to_string()), us);
             }
             if let Ok(mut r) = reads.lock() {
                 r.add(&my_reads);
@@ -317,6 +374,7 @@ async fn load(endpoints: &[String], s: &Settings) -> anyhow::Result<BenchReport>
         endpoint: client.endpoint().to_string(),
         clients: s.clients as u64,
         value_size: s.value_size as u64,
+        pipeline: s.pipeline,
         ops,
         seconds: secs,
         ops_per_sec: ops as f64 / secs,
@@ -360,6 +418,7 @@ mod tests {
             keys: 100_000,
             read_ratio: 0.0,
             serializable: false,
+            pipeline: None,
         }
     }
 
@@ -411,6 +470,21 @@ mod tests {
                 ..args()
             })
             .starts_with("--duration 0s: must be more than 0")
+        );
+        assert_eq!(
+            refused(BenchArgs {
+                pipeline: Some(0),
+                ..args()
+            }),
+            "--pipeline 0: must be at least 1"
+        );
+        assert!(
+            refused(BenchArgs {
+                pipeline: Some(16),
+                read_ratio: 0.5,
+                ..args()
+            })
+            .starts_with("--pipeline with --read-ratio 0.5")
         );
         let ok = Settings::new(&BenchArgs {
             read_ratio: 1.0,

@@ -337,6 +337,16 @@ impl Node {
         make: impl FnOnce(Reply<T>) -> Request,
         timeout: Duration,
     ) -> Result<T, NodeError> {
+        let answer = self.send(make)?;
+        Node::answer(answer, timeout).await
+    }
+
+    /// Puts a request in the raft thread's inbox without waiting for it: requests sent one
+    /// after another are handled in that order, most in one turn of the loop.
+    pub fn send<T>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> Request,
+    ) -> Result<oneshot::Receiver<Result<T, NodeError>>, NodeError> {
         let (tx, rx) = oneshot::channel();
         self.inbox
             .try_send(Msg::Request(make(tx)))
@@ -346,6 +356,14 @@ impl Node {
                 },
                 std::sync::mpsc::TrySendError::Disconnected(_) => NodeError::Stopped,
             })?;
+        Ok(rx)
+    }
+
+    /// Waits for the answer to a request [`Node::send`] sent.
+    pub async fn answer<T>(
+        rx: oneshot::Receiver<Result<T, NodeError>>,
+        timeout: Duration,
+    ) -> Result<T, NodeError> {
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(r)) => r,
             Ok(Err(_)) => Err(NodeError::Stopped),

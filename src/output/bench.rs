@@ -46,6 +46,8 @@ pub struct BenchReport {
     pub endpoint: String,
     pub clients: u64,
     pub value_size: u64,
+    /// Puts per request (`--pipeline`; 1 without it).
+    pub pipeline: u64,
     pub ops: u64,
     pub seconds: f64,
     pub ops_per_sec: f64,
@@ -62,10 +64,17 @@ impl Tabular for BenchReport {
         let mut rows = vec![
             (
                 "target",
-                format!(
-                    "{} ({} clients, {} B values)",
-                    self.endpoint, self.clients, self.value_size
-                ),
+                if self.pipeline > 1 {
+                    format!(
+                        "{} ({} clients, {} B values, {} puts a request)",
+                        self.endpoint, self.clients, self.value_size, self.pipeline
+                    )
+                } else {
+                    format!(
+                        "{} ({} clients, {} B values)",
+                        self.endpoint, self.clients, self.value_size
+                    )
+                },
             ),
             (
                 "ops",

@@ -7,6 +7,7 @@ pub mod walpb;
 pub mod wire;
 
 pub use wire::DecodeError;
+pub mod batch;
 pub mod command;
 pub mod convert;
 pub mod describe;

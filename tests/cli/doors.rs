@@ -63,28 +63,11 @@ fn cluster_id(c: &TestCluster) -> u64 {
 /// A request with only its head sent (the body it announces never comes); the status and
 /// body of the answer, read until the member closes the connection.
 fn head_only(addr: &str, method: &str, path: &str, content_length: u64) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
+    let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: {content_length}\r\n\r\n"
-    )
-    .expect("write");
-    s.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    let mut answer = Vec::new();
-    let _ = s.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no answer to {method} {path}: {text:?}"));
-    let body = text
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    (status, body)
+    );
+    crate::util::raw_http(addr, head.as_bytes())
 }
 
 /// Issue 10: `PUT /faults {"delay_ms": 9223372036854775807}` then `{}` left the member's links

@@ -181,3 +181,23 @@ impl Drop for Down<'_> {
         let _ = rc(self.0, &["cluster", "down"]);
     }
 }
+
+/// Sends `request` (an HTTP/1.1 head, and any body) to `addr` as it is and reads the answer
+/// until the member closes the connection or 30 s pass: its status and body.
+pub fn raw_http(addr: &str, request: &[u8]) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.write_all(request).expect("write");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no answer from {addr}: {text:?}"));
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (status, body.to_string())
+}
