@@ -36,6 +36,7 @@ use crate::storage::WalStorage;
 use crate::transport::{Inbound, Network};
 
 mod apply;
+mod coalesce;
 mod requests;
 mod snapshot;
 mod status;
@@ -420,7 +421,8 @@ impl RaftLoop {
         // 2. The leader's messages go before its own fsync (Raft paper §10.2.1).
         if !rd.messages().is_empty() {
             crate::failpoint::point(crate::failpoint::Point::LeaderSendBefore);
-            self.transport.send(rd.take_messages());
+            self.transport
+                .send(coalesce::coalesce_appends(rd.take_messages()));
         }
         // 3. A snapshot from the leader: the .snap, its WAL record, the state machine.
         if !rd.snapshot().is_empty() && planted != Some(PlantedBug::SkipSnapshotInstall) {
@@ -453,7 +455,8 @@ impl RaftLoop {
         if let Some(c) = light.commit_index() {
             self.log.set_commit(c);
         }
-        self.transport.send(light.take_messages());
+        self.transport
+            .send(coalesce::coalesce_appends(light.take_messages()));
         self.apply(light.take_committed_entries())?;
         self.raw.advance_apply();
         // 8. Reads whose index is applied are answered; a snapshot is taken when due.
