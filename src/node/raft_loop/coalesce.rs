@@ -85,11 +85,12 @@ mod tests {
         m.log_term = log_term;
         m.commit = commit;
         for &(i, t) in entries {
-            let mut e = Entry::default();
-            e.index = i;
-            e.term = t;
-            e.data = vec![b'x'; 10].into();
-            m.mut_entries().push(e);
+            m.mut_entries().push(Entry {
+                index: i,
+                term: t,
+                data: vec![b'x'; 10].into(),
+                ..Default::default()
+            });
         }
         m
     }
