@@ -2,16 +2,18 @@
 //! commands, in log order, on every member. Remembers recent request ids so that a command
 //! retried after a leader change applies once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::Arc;
+mod entry;
+mod recent;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use prost::Message;
 use thiserror::Error;
 
 use crate::proto::command::{Command, Op, SNAPSHOT_MAGIC};
 
-/// A key or a value in the store: shared, so copying a tree node copies no data.
-type Bytes = Arc<[u8]>;
+use entry::Entry;
+use recent::Recent;
 
 /// The encoded size of a non-empty bytes field with a one-byte key (tags 1 and 2), 0 for an
 /// empty one (proto3 leaves it out).
@@ -102,17 +104,22 @@ pub struct Member {
 
 #[derive(Debug, Default, Clone)]
 pub struct Kv {
-    /// A persistent B-tree of shared byte strings: cloning the store for a snapshot is O(1)
-    /// (the snapshot thread and the Raft loop then share every node, and a write copies only
-    /// the nodes on its path, whose entries are reference counts), so taking a snapshot costs
-    /// the Raft loop nothing that grows with the store.
-    map: imbl::OrdMap<Bytes, Bytes>,
+    /// A persistent B-tree of pairs ordered by key, each one shared allocation (see
+    /// [`Entry`]): cloning the store for a snapshot is O(1) (the snapshot thread and the Raft
+    /// loop then share every node, and a write copies only the nodes on its path, whose
+    /// slots are reference counts), so taking a snapshot costs the Raft loop nothing that
+    /// grows with the store.
+    map: imbl::OrdSet<Entry>,
     members: BTreeMap<u64, Member>,
     /// Every member id ever removed: never given to a new member (etcd's rule).
     removed: BTreeSet<u64>,
-    ids: HashMap<u64, Outcome>,
-    order: VecDeque<u64>,
+    /// The remembered request ids and what they did: persistent too, so a snapshot's clone
+    /// of the store copies none of them.
+    recent: Recent,
     bytes: u64,
+    /// The pairs' share of the snapshot data (`KvSnapshot.pairs` as prost encodes it), kept
+    /// as pairs come and go so that a snapshot's length needs no pass over the store.
+    pairs_len: u64,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -151,9 +158,9 @@ impl Kv {
     /// and returns what its first application did.
     pub fn apply(&mut self, cmd: &Command, index: u64) -> Applied {
         if cmd.request_id != 0
-            && let Some(first) = self.ids.get(&cmd.request_id)
+            && let Some(first) = self.recent.get(cmd.request_id)
         {
-            return Applied::Duplicate(*first);
+            return Applied::Duplicate(first);
         }
         let applied = self.apply_op(cmd);
         if cmd.request_id != 0 {
@@ -171,33 +178,24 @@ impl Kv {
     fn apply_op(&mut self, cmd: &Command) -> Applied {
         match &cmd.op {
             Some(Op::Put(p)) => {
-                self.bytes += (p.key.len() + p.value.len()) as u64;
-                if let Some(old) = self
-                    .map
-                    .insert(Bytes::from(&p.key[..]), Bytes::from(&p.value[..]))
-                {
-                    self.bytes -= (p.key.len() + old.len()) as u64;
-                }
+                self.insert(Entry::new(&p.key, &p.value));
                 Applied::Put
             }
             Some(Op::Delete(d)) => match self.map.remove(&d.key[..]) {
                 Some(old) => {
-                    self.bytes -= (d.key.len() + old.len()) as u64;
+                    self.forget(&old);
                     Applied::Deleted(true)
                 }
                 None => Applied::Deleted(false),
             },
             Some(Op::DeleteRange(r)) => {
-                let keys: Vec<Bytes> = self
-                    .range_entries(&r.start, &r.end)
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                for k in &keys {
-                    if let Some(old) = self.map.remove(&k[..]) {
-                        self.bytes -= (k.len() + old.len()) as u64;
+                let doomed: Vec<Entry> = self.range_entries(&r.start, &r.end).cloned().collect();
+                for e in &doomed {
+                    if let Some(old) = self.map.remove(e.key()) {
+                        self.forget(&old);
                     }
                 }
-                Applied::DeletedRange(keys.len() as u64)
+                Applied::DeletedRange(doomed.len() as u64)
             }
             Some(Op::Publish(p)) => {
                 // Only a current member's record is updated: a publish that raced with the
@@ -213,13 +211,7 @@ impl Kv {
     }
 
     fn remember(&mut self, id: u64, outcome: Outcome) {
-        self.ids.insert(id, outcome);
-        self.order.push_back(id);
-        if self.order.len() > RECENT_IDS
-            && let Some(old) = self.order.pop_front()
-        {
-            self.ids.remove(&old);
-        }
+        self.recent.remember(id, outcome, RECENT_IDS);
     }
 
     /// Records (or forgets, with `None`: the member was removed) where a member listens.
@@ -245,7 +237,7 @@ impl Kv {
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        self.map.get(key).map(|v| &v[..])
+        self.map.get(key).map(Entry::value)
     }
 
     /// The pairs with keys in `[start, end)`, in key order (`end` empty: to the last key).
@@ -254,15 +246,14 @@ impl Kv {
         start: &[u8],
         end: &[u8],
     ) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
-        self.range_entries(start, end)
-            .map(|(k, v)| (&k[..], &v[..]))
+        self.range_entries(start, end).map(Entry::parts)
     }
 
     fn range_entries<'a>(
         &'a self,
         start: &[u8],
         end: &[u8],
-    ) -> impl Iterator<Item = (&'a Bytes, &'a Bytes)> + 'a {
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
         use std::ops::Bound;
         let upper = if end.is_empty() {
             Bound::Unbounded
@@ -297,15 +288,7 @@ impl Kv {
 
     /// The length of [`Kv::snapshot_data`], without making it.
     pub fn snapshot_len(&self) -> usize {
-        let pairs: usize = self
-            .map
-            .iter()
-            .map(|(k, v)| {
-                let inner = bytes_field_len(k) + bytes_field_len(v);
-                1 + prost::encoding::encoded_len_varint(inner as u64) + inner
-            })
-            .sum();
-        SNAPSHOT_MAGIC.len() + pairs + self.snapshot_rest().encoded_len()
+        SNAPSHOT_MAGIC.len() + self.pairs_len as usize + self.snapshot_rest().encoded_len()
     }
 
     /// [`Kv::snapshot_data`] in pieces, to `sink`, straight from the store: the pairs as
@@ -317,7 +300,8 @@ impl Kv {
         use prost::encoding::{WireType, encode_key, encode_varint};
         sink(SNAPSHOT_MAGIC);
         let mut head = Vec::with_capacity(32);
-        for (k, v) in self.map.iter() {
+        for e in self.map.iter() {
+            let (k, v) = e.parts();
             head.clear();
             encode_key(1, WireType::LengthDelimited, &mut head);
             encode_varint((bytes_field_len(k) + bytes_field_len(v)) as u64, &mut head);
@@ -342,32 +326,52 @@ impl Kv {
     fn snapshot_rest(&self) -> KvSnapshot {
         KvSnapshot {
             pairs: Vec::new(),
-            recent_ids: self.order.iter().copied().collect(),
-            recent_outcomes: self
-                .order
-                .iter()
-                .map(|id| self.ids.get(id).map_or(0, |o| o.code()))
-                .collect(),
-            recent_indexes: self
-                .order
-                .iter()
-                .map(|id| self.ids.get(id).map_or(0, |o| o.index()))
-                .collect(),
+            recent_ids: self.recent.iter().map(|(id, _)| *id).collect(),
+            recent_outcomes: self.recent.iter().map(|(_, o)| o.code()).collect(),
+            recent_indexes: self.recent.iter().map(|(_, o)| o.index()).collect(),
             members: self.members.values().cloned().collect(),
             removed: self.removed.iter().copied().collect(),
         }
     }
 
+    /// The store a snapshot's data holds. The pairs are read straight out of `data` into the
+    /// store (never all decoded first, which would hold the state twice more); every other
+    /// field is decoded by prost, as is any pair this reader does not expect, so what is
+    /// accepted and every error stay prost's.
     pub fn from_snapshot_data(data: &[u8]) -> Result<Kv, KvError> {
+        use prost::encoding::{DecodeContext, WireType, decode_key, decode_varint, skip_field};
         let body = data
             .strip_prefix(SNAPSHOT_MAGIC)
             .ok_or(KvError::NotAKvSnapshot)?;
-        let snap = KvSnapshot::decode(body)?;
         let mut kv = Kv::new();
-        for p in snap.pairs {
-            kv.bytes += (p.key.len() + p.value.len()) as u64;
-            kv.map.insert(Bytes::from(p.key), Bytes::from(p.value));
+        // The fields other than the pairs, as they are in `body`, for prost.
+        let mut rest = Vec::new();
+        let mut buf = body;
+        while !buf.is_empty() {
+            let field = buf;
+            let (tag, wire_type) = decode_key(&mut buf)?;
+            if tag == 1 && wire_type == WireType::LengthDelimited {
+                let len = decode_varint(&mut buf)?;
+                if len > buf.len() as u64 {
+                    // Truncated: prost says so.
+                    rest.extend_from_slice(field);
+                    break;
+                }
+                let (pair, tail) = buf.split_at(len as usize);
+                buf = tail;
+                match pair_parts(pair) {
+                    Some((k, v)) => kv.insert(Entry::new(k, v)),
+                    None => {
+                        let p = Pair::decode(pair)?;
+                        kv.insert(Entry::new(&p.key, &p.value));
+                    }
+                }
+            } else {
+                skip_field(wire_type, tag, &mut buf, DecodeContext::default())?;
+                rest.extend_from_slice(&field[..field.len() - buf.len()]);
+            }
         }
+        let snap = KvSnapshot::decode(&rest[..])?;
         for (i, id) in snap.recent_ids.into_iter().enumerate() {
             let index = snap.recent_indexes.get(i).copied().unwrap_or(0);
             let code = snap.recent_outcomes.get(i).copied().unwrap_or(0);
@@ -380,6 +384,57 @@ impl Kv {
         kv.removed = snap.removed.into_iter().collect();
         Ok(kv)
     }
+
+    fn insert(&mut self, e: Entry) {
+        let (bytes, encoded) = sizes(&e);
+        self.bytes += bytes;
+        self.pairs_len += encoded;
+        if let Some(old) = self.map.insert(e) {
+            self.forget(&old);
+        }
+    }
+
+    /// Takes a pair that left the map out of the sizes.
+    fn forget(&mut self, old: &Entry) {
+        let (bytes, encoded) = sizes(old);
+        self.bytes -= bytes;
+        self.pairs_len -= encoded;
+    }
+}
+
+/// Bytes of a pair's key and value, and of the pair in a snapshot (`KvSnapshot.pairs` field:
+/// key, length, the `Pair` message).
+fn sizes(e: &Entry) -> (u64, u64) {
+    let (k, v) = e.parts();
+    let inner = bytes_field_len(k) + bytes_field_len(v);
+    let encoded = 1 + prost::encoding::encoded_len_varint(inner as u64) + inner;
+    ((k.len() + v.len()) as u64, encoded as u64)
+}
+
+/// The key and value of an encoded `Pair` as slices of it, when it holds nothing but its two
+/// bytes fields, well formed (in any order; a field given twice: the last one wins, as in
+/// prost); `None` for anything else, which `Pair::decode` then reads or refuses.
+fn pair_parts(mut m: &[u8]) -> Option<(&[u8], &[u8])> {
+    use prost::encoding::{WireType, decode_key, decode_varint};
+    let (mut key, mut value): (&[u8], &[u8]) = (&[], &[]);
+    while !m.is_empty() {
+        let (tag, wire_type) = decode_key(&mut m).ok()?;
+        if wire_type != WireType::LengthDelimited || !(tag == 1 || tag == 2) {
+            return None;
+        }
+        let len = decode_varint(&mut m).ok()?;
+        if len > m.len() as u64 {
+            return None;
+        }
+        let (field, tail) = m.split_at(len as usize);
+        m = tail;
+        if tag == 1 {
+            key = field;
+        } else {
+            value = field;
+        }
+    }
+    Some((key, value))
 }
 
 #[cfg(test)]
@@ -460,8 +515,7 @@ mod tests {
         );
         let whole = KvSnapshot {
             pairs: kv
-                .map
-                .iter()
+                .range(b"", b"")
                 .map(|(k, v)| Pair {
                     key: k.to_vec(),
                     value: v.to_vec(),
@@ -481,6 +535,65 @@ mod tests {
         assert_eq!(back.get(b"long").map(<[u8]>::len), Some(300));
         assert_eq!(back.get(b""), Some(&b"empty key"[..]));
         assert_eq!(back.get(b"b"), Some(&b""[..]));
+    }
+
+    /// Pairs as another encoder may write them (fields in the other order, a field twice, a
+    /// field raftctl does not know, other fields between the pairs) read as prost reads
+    /// them, and damaged data is refused as prost refuses it.
+    #[test]
+    fn snapshot_pairs_read_as_prost_reads_them() {
+        use prost::encoding::{WireType, encode_key, encode_varint};
+        fn bytes(tag: u32, b: &[u8], out: &mut Vec<u8>) {
+            encode_key(tag, WireType::LengthDelimited, out);
+            encode_varint(b.len() as u64, out);
+            out.extend_from_slice(b);
+        }
+        let mut body = Vec::new();
+        let mut pair = Vec::new();
+        bytes(2, b"v1", &mut pair);
+        bytes(1, b"k1", &mut pair);
+        bytes(1, &pair, &mut body);
+        // The recent ids (packed) between two pairs.
+        bytes(2, &[7], &mut body);
+        pair.clear();
+        bytes(1, b"first", &mut pair);
+        encode_key(9, WireType::Varint, &mut pair);
+        encode_varint(5, &mut pair);
+        bytes(1, b"k2", &mut pair);
+        bytes(2, b"v2", &mut pair);
+        bytes(1, &pair, &mut body);
+        pair.clear();
+        bytes(1, b"k0", &mut pair);
+        bytes(1, &pair, &mut body);
+        let data = [SNAPSHOT_MAGIC, &body].concat();
+        let kv = Kv::from_snapshot_data(&data).unwrap();
+        let prosts = KvSnapshot::decode(&body[..]).unwrap();
+        assert_eq!(prosts.pairs.len(), 3);
+        assert_eq!(kv.len(), 3);
+        for p in &prosts.pairs {
+            assert_eq!(kv.get(&p.key), Some(&p.value[..]));
+        }
+        assert_eq!(kv.get(b"k2"), Some(&b"v2"[..]));
+        assert_eq!(kv.size(), 2 + 2 + 2 + 2 + 2);
+        let mut kv = kv;
+        assert_eq!(
+            kv.apply(&put(7, "k1", "again"), 9),
+            Applied::Duplicate(Outcome::Put(0))
+        );
+        assert_eq!(kv.snapshot_len(), kv.snapshot_data().len());
+        for cut in [1, 3, body.len() - 1] {
+            let short = [SNAPSHOT_MAGIC, &body[..cut]].concat();
+            assert!(KvSnapshot::decode(&body[..cut]).is_err());
+            assert!(Kv::from_snapshot_data(&short).is_err(), "cut at {cut}");
+        }
+        // A pair whose key has the wrong wire type: prost's error.
+        let mut bad = Vec::new();
+        pair.clear();
+        encode_key(1, WireType::Varint, &mut pair);
+        encode_varint(1, &mut pair);
+        bytes(1, &pair, &mut bad);
+        assert!(KvSnapshot::decode(&bad[..]).is_err());
+        assert!(Kv::from_snapshot_data(&[SNAPSHOT_MAGIC, &bad].concat()).is_err());
     }
 
     #[test]
@@ -512,6 +625,7 @@ mod tests {
             Applied::Duplicate(Outcome::DeletedRange(2))
         );
         assert_eq!(keys(&kv, b"", b""), ["a", "b", "\u{7f}"]);
+        assert_eq!(kv.snapshot_len(), kv.snapshot_data().len());
         let back = Kv::from_snapshot_data(&kv.snapshot_data()).unwrap();
         let mut back = back;
         assert_eq!(
