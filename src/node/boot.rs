@@ -16,7 +16,7 @@ use crate::proto::walpb::Metadata;
 use crate::snap;
 use crate::wal::layout::Layout;
 use crate::wal::view::{Item, LogView, ViewOptions};
-use crate::wal::writer::{WalWriter, WriterOptions};
+use crate::wal::writer::{Opening, WalWriter, WriterOptions};
 use crate::wal::{self, WalError};
 
 use super::NodeConfig;
@@ -205,30 +205,39 @@ pub fn bootstrap(
 /// cleanly and that the WAL records at or below its commit index (etcd 3.4.8+'s rule), and
 /// replays the WAL after it. Any damage other than a torn tail is an error.
 pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, BootError> {
-    let (writer, tail) = WalWriter::open(&wal_dir(data_dir), opts)?;
+    let dir = wal_dir(data_dir);
+    // One pass reads the WAL and opens it for appending. When that pass meets anything at
+    // all (a torn tail to cut, damage, an entry that does not convert), it is dropped and
+    // the WAL is opened and read again as two passes, which say what is wrong as they
+    // always did (and cut the tail first).
+    let one_pass = (|| {
+        let mut view = LogView::reopening(Opening::start(&dir).ok()?, ViewOptions::default());
+        let replayed = replay(&mut view, data_dir).ok()?;
+        let (opening, crc) = view.into_opening()?;
+        Some((opening, crc, replayed))
+    })();
+    let (writer, tail, replayed) = match one_pass {
+        Some((opening, crc, replayed)) => {
+            let (writer, tail) = opening.finish(crc, opts)?;
+            (writer, tail, replayed)
+        }
+        None => {
+            let (writer, tail) = WalWriter::open(&dir, opts)?;
+            let layout = Layout::open(&dir)?;
+            let mut view = LogView::new(layout.segments.clone(), ViewOptions::default());
+            let replayed = replay(&mut view, data_dir)?;
+            (writer, tail, replayed)
+        }
+    };
     let metadata = Metadata::decode(&tail.metadata).map_err(|e| BootError::Damaged {
-        path: wal_dir(data_dir),
+        path: dir.clone(),
         message: format!("the WAL metadata is not {{node id, cluster id}}: {e}"),
     })?;
-    let layout = Layout::open(&wal_dir(data_dir))?;
-    let mut view = LogView::new(layout.segments.clone(), ViewOptions::default());
-    let mut hs = HardState::default();
-    let mut snapshot_records = Vec::new();
-    let mut entries: Vec<eraftpb::Entry> = Vec::new();
-    while let Some(item) = view.next() {
-        match item? {
-            Item::Entry { entry, .. } => entries.push(convert::entry_into_raft(entry)?),
-            Item::HardState { hs: h, .. } => hs = h,
-            Item::Snapshot { snap, .. } => snapshot_records.push((snap.index, snap.term)),
-            Item::Problem(p) if wal::view::stops_reading(p.kind) => {
-                return Err(BootError::Damaged {
-                    path: wal_dir(data_dir),
-                    message: p.to_string(),
-                });
-            }
-            _ => {}
-        }
-    }
+    let Replayed {
+        mut hs,
+        snapshot_records,
+        mut entries,
+    } = replayed;
     let (snapshot, snapshot_file) = match newest_usable_snap(data_dir, &snapshot_records)? {
         Some((s, f)) => (Some(s), Some(f)),
         None => (None, None),
@@ -271,6 +280,38 @@ pub fn recover(data_dir: &Path, opts: WriterOptions) -> Result<Recovered, BootEr
         entries,
         repaired: tail.repaired,
     })
+}
+
+/// What a restart takes from the WAL's records.
+struct Replayed {
+    hs: HardState,
+    /// (index, term) of every snapshot record.
+    snapshot_records: Vec<(u64, u64)>,
+    entries: Vec<eraftpb::Entry>,
+}
+
+/// Reads every item of `view`; a problem that stops reading is an error.
+fn replay(view: &mut LogView, data_dir: &Path) -> Result<Replayed, BootError> {
+    let mut out = Replayed {
+        hs: HardState::default(),
+        snapshot_records: Vec::new(),
+        entries: Vec::new(),
+    };
+    while let Some(item) = view.next() {
+        match item? {
+            Item::Entry { entry, .. } => out.entries.push(convert::entry_into_raft(entry)?),
+            Item::HardState { hs, .. } => out.hs = hs,
+            Item::Snapshot { snap, .. } => out.snapshot_records.push((snap.index, snap.term)),
+            Item::Problem(p) if wal::view::stops_reading(p.kind) => {
+                return Err(BootError::Damaged {
+                    path: wal_dir(data_dir),
+                    message: p.to_string(),
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// The snapshot this member starts from: the one rule of `wal::verify::start_snapshot`, with

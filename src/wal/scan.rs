@@ -44,6 +44,36 @@ pub struct RawRecord<'a> {
     pub crc: CrcCheck,
 }
 
+/// A record [`Scanner::next_clean`] hands out: one that raises no problem, whose CRC checked
+/// out ([`CrcCheck::Ok`]) and that has no unknown fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Clean<'a> {
+    pub seg: usize,
+    pub offset: u64,
+    pub frame_len: u64,
+    pub rec_type: i64,
+    pub crc: u32,
+    pub data: &'a [u8],
+}
+
+impl<'a> Clean<'a> {
+    /// The same record as [`Scanner::next`] would have handed it out.
+    pub fn raw(self) -> RawRecord<'a> {
+        RawRecord {
+            seg: self.seg,
+            offset: self.offset,
+            frame_len: self.frame_len,
+            record: Record {
+                rec_type: self.rec_type,
+                crc: self.crc,
+                data: Some(self.data),
+                extra: std::borrow::Cow::Borrowed(&[]),
+            },
+            crc: CrcCheck::Ok,
+        }
+    }
+}
+
 /// How a segment ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SegmentEnd {
@@ -163,7 +193,7 @@ impl Scanner {
     /// needs no report — canonical frame and padding, a data record of a known type that
     /// decodes and passes its CRC — and returns how many. Anything else (and every read) is
     /// left to [`Scanner::next`], which says the same about those records.
-    pub fn next_clean(&mut self, mut f: impl FnMut(usize, u64, i64, &[u8])) -> usize {
+    pub fn next_clean(&mut self, mut f: impl FnMut(Clean<'_>)) -> usize {
         if !matches!(self.phase, Phase::Frames) || !self.queue.is_empty() || self.ready.is_some() {
             return 0;
         }
@@ -191,7 +221,14 @@ impl Scanner {
                 break;
             }
             self.crc = running;
-            f(self.cur, offset, rec.rec_type, rec.data());
+            f(Clean {
+                seg: self.cur,
+                offset,
+                frame_len: 8 + len + pad,
+                rec_type: rec.rec_type,
+                crc: rec.crc,
+                data: rec.data(),
+            });
             reader.consume(8 + (len + pad) as usize);
             n += 1;
             self.seg_records += 1;

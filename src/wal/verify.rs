@@ -158,13 +158,13 @@ fn scan_in_batches(
         // Runs of clean records take the fast path; anything else, and every read, the
         // scanner's general one.
         while !full(&batch) {
-            let took = scanner.next_clean(|seg, offset, rec_type, data| {
+            let took = scanner.next_clean(|c| {
                 let start = batch.arena.len();
-                keep(&mut batch.arena, rec_type, data);
+                keep(&mut batch.arena, c.rec_type, c.data);
                 batch.evs.push(Ev::Rec {
-                    seg,
-                    offset,
-                    rec_type,
+                    seg: c.seg,
+                    offset: c.offset,
+                    rec_type: c.rec_type,
                     data: start..batch.arena.len(),
                 });
             });

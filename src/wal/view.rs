@@ -17,7 +17,8 @@ use super::error::{IoContext, Result};
 use super::format;
 use super::layout::Segment;
 use super::problem::{Kind, Problem};
-use super::scan::{CrcCheck, Event, ScanOptions, Scanner};
+use super::scan::{CrcCheck, Event, RawRecord, ScanOptions, Scanner};
+use super::writer::Opening;
 use crate::proto::raftpb::{Entry, HardState};
 use crate::proto::walpb::{Record, WalSnapshot};
 
@@ -59,7 +60,8 @@ pub enum Item {
         loc: Loc,
         crc: u32,
         check: CrcCheck,
-        snap: WalSnapshot,
+        /// Boxed: the rare record would otherwise make every item (each entry) twice as big.
+        snap: Box<WalSnapshot>,
     },
     Crc {
         loc: Loc,
@@ -192,7 +194,7 @@ impl Queue {
                 loc,
                 crc,
                 check,
-                snap,
+                snap: Box::new(snap),
             },
             Decoded::Crc(_) if raw => Item::Crc { loc, crc, check },
             Decoded::Crc(_) | Decoded::Undecodable => return,
@@ -267,13 +269,48 @@ pub struct LogView {
     finished: bool,
     read_failed: bool,
     summary: Option<LogSummary>,
+    /// A WAL being opened for appending, fed this view's scan (see [`LogView::reopening`]).
+    opening: Option<Opening>,
+    /// Whether the opening refused an event or the scan reported a problem: then the
+    /// opening is not handed back.
+    troubled: bool,
+    /// The scanner ran to its end.
+    drained: bool,
 }
 
 impl LogView {
     pub fn new(segments: Vec<Segment>, opts: ViewOptions) -> LogView {
+        LogView::with_scan(segments, opts, ScanOptions::default(), None)
+    }
+
+    /// A view whose scan also opens the WAL for appending (a restart reads the WAL once, not
+    /// once to open it and once to replay it): after the last item, [`LogView::into_opening`]
+    /// hands the opening back with the scan's CRC, when nothing at all went wrong.
+    pub fn reopening(opening: Opening, opts: ViewOptions) -> LogView {
+        let segments = opening.segments().to_vec();
+        LogView::with_scan(segments, opts, Opening::SCAN, Some(opening))
+    }
+
+    /// The opening this view was made with and the scan's running CRC, ready for
+    /// [`Opening::finish`]: only once the WAL was read to its end with no problem the scanner
+    /// reported and nothing the opening refused; otherwise `None`.
+    pub fn into_opening(self) -> Option<(Opening, u32)> {
+        let crc = self.scanner.running_crc();
+        (self.drained && !self.troubled)
+            .then_some(self.opening)
+            .flatten()
+            .map(|o| (o, crc))
+    }
+
+    fn with_scan(
+        segments: Vec<Segment>,
+        opts: ViewOptions,
+        scan: ScanOptions,
+        opening: Option<Opening>,
+    ) -> LogView {
         let files = segments.iter().map(|s| Arc::from(s.display())).collect();
         LogView {
-            scanner: Scanner::new(segments, ScanOptions::default()),
+            scanner: Scanner::new(segments, scan),
             checker: Checker::new(),
             files,
             q: Queue {
@@ -287,6 +324,9 @@ impl LogView {
             finished: false,
             read_failed: false,
             summary: None,
+            opening,
+            troubled: false,
+            drained: false,
         }
     }
 
@@ -326,10 +366,46 @@ impl LogView {
     /// Reads scanner events until something can be handed out or the WAL ends.
     fn pump(&mut self) -> Result<()> {
         loop {
+            // Runs of clean records (all of a healthy WAL but the crc records) take the
+            // scanner's fast path, the same records in the same order as `next` hands out.
+            let (checker, q, files, opening) = (
+                &mut self.checker,
+                &mut self.q,
+                &self.files,
+                &mut self.opening,
+            );
+            let (mut taken, mut troubled) = (Taken::default(), false);
+            self.scanner.next_clean(|c| {
+                if taken.stop {
+                    // Read past a problem that stops reading: never handed out.
+                    return;
+                }
+                let r = c.raw();
+                if let Some(o) = opening.as_mut() {
+                    troubled |= o.event(&Event::Record(c.raw())).is_err();
+                }
+                let t = take_record(checker, q, files, &r);
+                taken.stop |= t.stop;
+                taken.read_failed |= t.read_failed;
+            });
+            self.troubled |= troubled;
+            self.read_failed |= taken.read_failed;
+            if taken.stop {
+                return self.finish();
+            }
+            if !self.q.out.is_empty() || self.q.front_releasable(self.checker.max_commit()) {
+                return Ok(());
+            }
             let ev = match self.scanner.next() {
-                None => return self.finish(),
+                None => {
+                    self.drained = true;
+                    return self.finish();
+                }
                 Some(ev) => ev?,
             };
+            if let Some(o) = &mut self.opening {
+                self.troubled |= o.event(&ev).is_err() || matches!(ev, Event::Problem(_));
+            }
             match ev {
                 Event::SegmentStart { seg } => {
                     let s = &self.scanner.segments()[seg];
@@ -348,36 +424,9 @@ impl LogView {
                     return Ok(());
                 }
                 Event::Record(r) => {
-                    let loc = Loc {
-                        file: self.files[r.seg].clone(),
-                        offset: r.offset,
-                    };
-                    let seg = r.seg;
-                    let crc = r.record.crc;
-                    let check = r.crc;
-                    let data = r.record.data();
-                    let before = self.checker.last_index();
-                    let pos = Pos {
-                        file: &loc.file,
-                        offset: loc.offset,
-                    };
-                    let decoded = self.checker.record(pos, r.record.rec_type, data);
-                    if let Decoded::Snapshot(s) = &decoded
-                        && s.index > 0
-                        && let Some(last) = before
-                        && (s.index > last || self.checker.term_at(s.index) != Some(s.term))
-                    {
-                        self.q.replaced_by_snapshot(self.checker.max_commit());
-                    }
-                    let problems = self.checker.take_problems();
-                    let mut stop = false;
-                    for p in problems {
-                        stop |= !self.q.opts.raw && stops_reading(p.kind);
-                        self.read_failed |= is_read_failure(p.kind);
-                        self.q.out.push_back(Item::Problem(p));
-                    }
-                    self.q.accept(seg, (loc, crc, check), decoded, before);
-                    if stop {
+                    let stop = take_record(&mut self.checker, &mut self.q, &self.files, &r);
+                    self.read_failed |= stop.read_failed;
+                    if stop.stop {
                         return self.finish();
                     }
                     if !self.q.out.is_empty() || self.q.front_releasable(self.checker.max_commit())
@@ -469,6 +518,48 @@ impl LogView {
         self.finished = true;
         Ok(())
     }
+}
+
+/// What taking a record did to the view.
+#[derive(Default)]
+struct Taken {
+    /// A problem that stops reading was found.
+    stop: bool,
+    read_failed: bool,
+}
+
+/// Checks a record and queues what it holds (and the problems it raised).
+fn take_record(
+    checker: &mut Checker,
+    q: &mut Queue,
+    files: &[Arc<str>],
+    r: &RawRecord<'_>,
+) -> Taken {
+    let loc = Loc {
+        file: files[r.seg].clone(),
+        offset: r.offset,
+    };
+    let before = checker.last_index();
+    let pos = Pos {
+        file: &loc.file,
+        offset: loc.offset,
+    };
+    let decoded = checker.record(pos, r.record.rec_type, r.record.data());
+    if let Decoded::Snapshot(s) = &decoded
+        && s.index > 0
+        && let Some(last) = before
+        && (s.index > last || checker.term_at(s.index) != Some(s.term))
+    {
+        q.replaced_by_snapshot(checker.max_commit());
+    }
+    let mut taken = Taken::default();
+    for p in checker.take_problems() {
+        taken.stop |= !q.opts.raw && stops_reading(p.kind);
+        taken.read_failed |= is_read_failure(p.kind);
+        q.out.push_back(Item::Problem(p));
+    }
+    q.accept(r.seg, (loc, r.record.crc, r.crc), decoded, before);
+    taken
 }
 
 /// Reads the record bytes of the frame at `offset` (for re-reading spilled entries).

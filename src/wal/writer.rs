@@ -143,180 +143,12 @@ impl WalWriter {
     /// header or holds another WAL's metadata, and a "torn tail" with no valid record before
     /// it (then the file is not a segment of this WAL at all, and cutting it would empty it).
     pub fn open(dir: &Path, opts: WriterOptions) -> Result<(WalWriter, TailState)> {
-        let dir_lock = lock_dir(dir)?;
-        let layout = Layout::open(dir)?;
-        let refuse = |file: &str, message: String| WalError::Damaged {
-            path: PathBuf::from(file),
-            message: format!("cannot open the WAL for writing: {message}"),
-        };
-        let mut names = Vec::new();
-        super::verify::names_and_leftovers(&layout, &mut names);
-        if let Some(p) = names.iter().find(|p| p.is_error()) {
-            return Err(refuse(&p.file, p.message.clone()));
-        }
-        let mut state = TailState::default();
-        // Records seen in the segment being scanned, for the header check.
-        let mut seg_records = 0u64;
-        let mut seg_file = String::new();
-        let mut seg_is_first_of_wal = false;
-        let mut scan = Scanner::new(
-            layout.segments.clone(),
-            ScanOptions {
-                check_trailing_zeros: true,
-            },
-        );
-        let mut end = 0u64;
-        let mut cut: Option<u64> = None;
-        let mut seg_count = 0;
+        let mut opening = Opening::start(dir)?;
+        let mut scan = Scanner::new(opening.segments().to_vec(), Opening::SCAN);
         while let Some(ev) = scan.next() {
-            match ev? {
-                Event::Record(r) => {
-                    end = r.offset + r.frame_len;
-                    let data = r.record.data();
-                    let rec_type = RecordType::from_i64(r.record.rec_type);
-                    seg_records += 1;
-                    let header: &[RecordType] = if seg_is_first_of_wal {
-                        &[RecordType::Crc, RecordType::Metadata, RecordType::Snapshot]
-                    } else {
-                        &[RecordType::Crc, RecordType::Metadata]
-                    };
-                    if let Some(want) = header.get(seg_records as usize - 1)
-                        && rec_type != Some(*want)
-                    {
-                        let msg = format!(
-                            "record {seg_records} (offset {}) is not the {} record a segment \
-                             starts with: the file is not a segment of this WAL",
-                            r.offset,
-                            want.json_name()
-                        );
-                        return Err(refuse(&seg_file, msg));
-                    }
-                    if rec_type == Some(RecordType::Metadata)
-                        && !state.metadata.is_empty()
-                        && data != state.metadata.as_slice()
-                    {
-                        let msg = "its metadata (member and cluster id) differs from the first \
-                                   segment's: the file belongs to another WAL"
-                            .to_string();
-                        return Err(refuse(&seg_file, msg));
-                    }
-                    match rec_type {
-                        Some(RecordType::Entry) => {
-                            if let Ok(e) = Entry::decode(data) {
-                                state.last_index = Some(e.index);
-                            }
-                        }
-                        Some(RecordType::State) => {
-                            if let Ok(hs) = HardState::decode(data) {
-                                state.hard_state = hs;
-                            }
-                        }
-                        Some(RecordType::Metadata) if state.metadata.is_empty() => {
-                            state.metadata = data.to_vec();
-                        }
-                        Some(RecordType::Snapshot) => {
-                            if let Ok(s) = WalSnapshot::decode(data) {
-                                state.last_index = Some(state.last_index.unwrap_or(0).max(s.index));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Event::Problem(p) => {
-                    let last = layout
-                        .segments
-                        .last()
-                        .map(|s| s.display())
-                        .unwrap_or_default();
-                    let tail =
-                        p.file == last && matches!(p.kind, Kind::TornTail | Kind::GarbageAfterEnd);
-                    if tail && seg_records < 2 {
-                        let msg = format!(
-                            "no valid record before offset {}: not a torn tail (a crash leaves \
-                             one after at least the segment's header) but a file that is not a \
-                             segment of this WAL; move it away if it does not belong here",
-                            p.offset.unwrap_or(0)
-                        );
-                        return Err(refuse(&p.file, msg));
-                    }
-                    if tail {
-                        cut = p.offset;
-                    } else if p.is_error() {
-                        return Err(WalError::Damaged {
-                            path: dir.to_path_buf(),
-                            message: format!("cannot open the WAL for writing: {p}"),
-                        });
-                    }
-                }
-                Event::SegmentStart { seg } => {
-                    seg_count += 1;
-                    end = 0;
-                    seg_records = 0;
-                    seg_file = layout.segments[seg].display();
-                    seg_is_first_of_wal = seg == 0 && layout.segments[seg].seq == 0;
-                }
-                Event::SegmentEnd {
-                    offset, end: how, ..
-                } => {
-                    if how != SegmentEnd::Stopped {
-                        end = offset;
-                    }
-                }
-            }
+            opening.event(&ev?)?;
         }
-        let crc = scan.running_crc();
-        let last = layout.segments.last().ok_or_else(|| WalError::NoSegments {
-            path: dir.to_path_buf(),
-        })?;
-        debug_assert_eq!(seg_count, layout.segments.len());
-        // etcd's lock on the tail, taken before anything changes and held from the cut of a
-        // torn tail to the last append (a moment without it would let another process in).
-        let tail = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&last.path)
-            .at(&last.path)?;
-        if !lock::try_lock(&tail).at(&last.path)? {
-            return Err(WalError::Locked {
-                path: last.path.clone(),
-            });
-        }
-        if let Some(at) = cut {
-            let report = super::repair::repair_locked(&layout, &tail, false, true)?;
-            let copy = report.broken_copy.map(PathBuf::from).unwrap_or_default();
-            // Like etcd, a member cuts on start even when records after the torn one check out
-            // (they may be the rest of the write the crash interrupted); it says how many.
-            let records_after = report.problem.and_then(|p| p.records_after).unwrap_or(0);
-            state.repaired = Some(Repaired {
-                segment: last.path.clone(),
-                offset: at,
-                copy,
-                records_after,
-            });
-            end = at;
-        }
-        // etcd's ZeroToEnd: whatever follows the last record reads as zeros again.
-        let old_len = tail.metadata().at(&last.path)?.len();
-        tail.set_len(end).at(&last.path)?;
-        preallocate(&tail, old_len.max(end)).at(&last.path)?;
-        let metadata = state.metadata.clone();
-        let w = WalWriter {
-            dir: dir.to_path_buf(),
-            _dir_lock: dir_lock,
-            tail,
-            tail_path: last.path.clone(),
-            seq: last.seq,
-            offset: end,
-            buf: Vec::new(),
-            buf_at: end,
-            crc,
-            enti: state.last_index.unwrap_or(0),
-            metadata,
-            last_hs: HardState::default(),
-            opts,
-            scratch: Vec::new(),
-        };
-        Ok((w, state))
+        opening.finish(scan.running_crc(), opts)
     }
 
     /// The segment being appended to.
@@ -511,6 +343,241 @@ fn new_segment_file(path: &Path, size: u64) -> Result<(File, ())> {
     // word: 1–7 bytes left at the end read as a torn one (etcd's 64,000,000 is one already).
     preallocate(&f, size.next_multiple_of(format::FRAME_ALIGN)).at(path)?;
     Ok((f, ()))
+}
+
+/// [`WalWriter::open`] in steps, for a reader that scans the whole WAL anyway (a restart,
+/// `node::boot::recover`) and so need not scan it twice: `start` locks the directory and
+/// checks the segment names, `event` takes each event of a [`Scanner`] over `segments()`
+/// with [`Opening::SCAN`] (and refuses what `open` refuses), `finish` takes the scan's
+/// running CRC, cuts a torn tail and opens the tail for appending.
+pub struct Opening {
+    dir: PathBuf,
+    dir_lock: File,
+    layout: Layout,
+    state: TailState,
+    /// Records seen in the segment being scanned, for the header check.
+    seg_records: u64,
+    seg_file: String,
+    seg_is_first_of_wal: bool,
+    end: u64,
+    cut: Option<u64>,
+    seg_count: usize,
+}
+
+impl Opening {
+    /// How the scan that feeds [`Opening::event`] must read: the bytes after the last record
+    /// are checked to be zero (what is not gets cut with the tail).
+    pub const SCAN: ScanOptions = ScanOptions {
+        check_trailing_zeros: true,
+    };
+
+    pub fn start(dir: &Path) -> Result<Opening> {
+        let dir_lock = lock_dir(dir)?;
+        let layout = Layout::open(dir)?;
+        let mut names = Vec::new();
+        super::verify::names_and_leftovers(&layout, &mut names);
+        if let Some(p) = names.iter().find(|p| p.is_error()) {
+            return Err(refuse(&p.file, p.message.clone()));
+        }
+        Ok(Opening {
+            dir: dir.to_path_buf(),
+            dir_lock,
+            layout,
+            state: TailState::default(),
+            seg_records: 0,
+            seg_file: String::new(),
+            seg_is_first_of_wal: false,
+            end: 0,
+            cut: None,
+            seg_count: 0,
+        })
+    }
+
+    /// The segments to scan.
+    pub fn segments(&self) -> &[super::layout::Segment] {
+        &self.layout.segments
+    }
+
+    /// Takes the next event of the scan.
+    pub fn event(&mut self, ev: &Event<'_>) -> Result<()> {
+        let (layout, state) = (&self.layout, &mut self.state);
+        match ev {
+            Event::Record(r) => {
+                self.end = r.offset + r.frame_len;
+                let data = r.record.data();
+                let rec_type = RecordType::from_i64(r.record.rec_type);
+                self.seg_records += 1;
+                let header: &[RecordType] = if self.seg_is_first_of_wal {
+                    &[RecordType::Crc, RecordType::Metadata, RecordType::Snapshot]
+                } else {
+                    &[RecordType::Crc, RecordType::Metadata]
+                };
+                if let Some(want) = header.get(self.seg_records as usize - 1)
+                    && rec_type != Some(*want)
+                {
+                    let msg = format!(
+                        "record {} (offset {}) is not the {} record a segment \
+                         starts with: the file is not a segment of this WAL",
+                        self.seg_records,
+                        r.offset,
+                        want.json_name()
+                    );
+                    return Err(refuse(&self.seg_file, msg));
+                }
+                if rec_type == Some(RecordType::Metadata)
+                    && !state.metadata.is_empty()
+                    && data != state.metadata.as_slice()
+                {
+                    let msg = "its metadata (member and cluster id) differs from the first \
+                               segment's: the file belongs to another WAL"
+                        .to_string();
+                    return Err(refuse(&self.seg_file, msg));
+                }
+                match rec_type {
+                    Some(RecordType::Entry) => {
+                        if let Ok(e) = Entry::decode(data) {
+                            state.last_index = Some(e.index);
+                        }
+                    }
+                    Some(RecordType::State) => {
+                        if let Ok(hs) = HardState::decode(data) {
+                            state.hard_state = hs;
+                        }
+                    }
+                    Some(RecordType::Metadata) if state.metadata.is_empty() => {
+                        state.metadata = data.to_vec();
+                    }
+                    Some(RecordType::Snapshot) => {
+                        if let Ok(s) = WalSnapshot::decode(data) {
+                            state.last_index = Some(state.last_index.unwrap_or(0).max(s.index));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Problem(p) => {
+                let last = layout
+                    .segments
+                    .last()
+                    .map(|s| s.display())
+                    .unwrap_or_default();
+                let tail =
+                    p.file == last && matches!(p.kind, Kind::TornTail | Kind::GarbageAfterEnd);
+                if tail && self.seg_records < 2 {
+                    let msg = format!(
+                        "no valid record before offset {}: not a torn tail (a crash leaves \
+                         one after at least the segment's header) but a file that is not a \
+                         segment of this WAL; move it away if it does not belong here",
+                        p.offset.unwrap_or(0)
+                    );
+                    return Err(refuse(&p.file, msg));
+                }
+                if tail {
+                    self.cut = p.offset;
+                } else if p.is_error() {
+                    return Err(WalError::Damaged {
+                        path: self.dir.clone(),
+                        message: format!("cannot open the WAL for writing: {p}"),
+                    });
+                }
+            }
+            Event::SegmentStart { seg } => {
+                self.seg_count += 1;
+                self.end = 0;
+                self.seg_records = 0;
+                self.seg_file = layout.segments[*seg].display();
+                self.seg_is_first_of_wal = *seg == 0 && layout.segments[*seg].seq == 0;
+            }
+            Event::SegmentEnd {
+                offset, end: how, ..
+            } => {
+                if *how != SegmentEnd::Stopped {
+                    self.end = *offset;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After the scan's last event: `crc` is its running CRC.
+    pub fn finish(self, crc: u32, opts: WriterOptions) -> Result<(WalWriter, TailState)> {
+        let Opening {
+            dir,
+            dir_lock,
+            layout,
+            mut state,
+            mut end,
+            cut,
+            seg_count,
+            ..
+        } = self;
+        let last = layout
+            .segments
+            .last()
+            .ok_or_else(|| WalError::NoSegments { path: dir.clone() })?;
+        debug_assert_eq!(seg_count, layout.segments.len());
+        // etcd's lock on the tail, taken before anything changes and held from the cut of a
+        // torn tail to the last append (a moment without it would let another process in).
+        let tail = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&last.path)
+            .at(&last.path)?;
+        if !lock::try_lock(&tail).at(&last.path)? {
+            return Err(WalError::Locked {
+                path: last.path.clone(),
+            });
+        }
+        if let Some(at) = cut {
+            let report = super::repair::repair_locked(&layout, &tail, false, true)?;
+            let copy = report.broken_copy.map(PathBuf::from).unwrap_or_default();
+            // Like etcd, a member cuts on start even when records after the torn one check out
+            // (they may be the rest of the write the crash interrupted); it says how many.
+            let records_after = report.problem.and_then(|p| p.records_after).unwrap_or(0);
+            state.repaired = Some(Repaired {
+                segment: last.path.clone(),
+                offset: at,
+                copy,
+                records_after,
+            });
+            end = at;
+        }
+        // etcd's ZeroToEnd: whatever follows the last record reads as zeros again. Without a
+        // cut the scan already found nothing but zeros there (`Opening::SCAN`; anything else
+        // is a problem that sets the cut), so the file is left as it is: a truncate and a
+        // fallocate would change no byte, only make the next fdatasync write metadata.
+        if cut.is_some() {
+            let old_len = tail.metadata().at(&last.path)?.len();
+            tail.set_len(end).at(&last.path)?;
+            preallocate(&tail, old_len.max(end)).at(&last.path)?;
+        }
+        let metadata = state.metadata.clone();
+        let w = WalWriter {
+            dir,
+            _dir_lock: dir_lock,
+            tail,
+            tail_path: last.path.clone(),
+            seq: last.seq,
+            offset: end,
+            buf: Vec::new(),
+            buf_at: end,
+            crc,
+            enti: state.last_index.unwrap_or(0),
+            metadata,
+            last_hs: HardState::default(),
+            opts,
+            scratch: Vec::new(),
+        };
+        Ok((w, state))
+    }
+}
+
+/// A refusal to open the WAL for appending, naming the file.
+fn refuse(file: &str, message: String) -> WalError {
+    WalError::Damaged {
+        path: PathBuf::from(file),
+        message: format!("cannot open the WAL for writing: {message}"),
+    }
 }
 
 /// Extends the file to `size` with fallocate (mode 0), or ftruncate where unsupported.
