@@ -113,8 +113,8 @@ pub struct Kv {
     members: BTreeMap<u64, Member>,
     /// Every member id ever removed: never given to a new member (etcd's rule).
     removed: BTreeSet<u64>,
-    /// The remembered request ids and what they did: persistent too, so a snapshot's clone
-    /// of the store copies none of them.
+    /// The remembered request ids and what they did: a snapshot's clone of the store shares
+    /// their order and copies no table (see [`Recent`]).
     recent: Recent,
     bytes: u64,
     /// The pairs' share of the snapshot data (`KvSnapshot.pairs` as prost encodes it), kept

@@ -1,77 +1,59 @@
-//! The request ids the store remembers for de-duplication, and what each did: found by id
-//! in a hash table of small buckets, kept in arrival order for forgetting and for
-//! snapshots. Both are persistent, so a snapshot's clone of the store is O(1) (two reference
-//! counts and a tree root), and writing them to a snapshot is one pass over the order, with
-//! no lookups.
+//! The request ids the store remembers for de-duplication, and what each did: kept in
+//! arrival order (for forgetting, and for snapshots) in a persistent vector, and found by id
+//! in a hash map that only the store being applied to needs.
 //!
-//! The table is `BUCKETS` shared buckets of ~25 ids each (100,000 ids): a write after a
-//! clone copies the table of pointers once (32 KiB) and then each bucket it touches, once,
-//! so the copying a snapshot causes is spread over the writes that follow it and never
-//! grows with the store.
+//! A clone (the store's copy for a snapshot) shares the order in O(1) and does not copy the
+//! map: a copy builds its own from the order the first time it looks an id up, which a
+//! snapshot's copy never does (it only writes the order out, in one pass). So the Raft loop
+//! keeps a plain hash map (one probe a write) and a snapshot costs it nothing.
 
-use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use super::Outcome;
 
-/// Buckets in the table (a power of two).
-const BUCKETS: usize = 4096;
-
-type Bucket = Vec<(u64, Outcome)>;
-
-#[derive(Debug, Clone)]
+#[derive(Debug, Default)]
 pub(super) struct Recent {
-    /// A bucket per hash of the id (SipHash with a random key: no client can pile its ids
-    /// into one bucket).
-    table: Arc<[Arc<Bucket>]>,
-    hasher: RandomState,
     /// Every id remembered and what it did, oldest first.
     order: imbl::Vector<(u64, Outcome)>,
+    /// The same, by id; built from `order` when first needed in a clone.
+    index: OnceLock<HashMap<u64, Outcome>>,
 }
 
-impl Default for Recent {
-    fn default() -> Recent {
-        // One empty bucket shared by every slot until it is written to.
-        let empty = Arc::new(Bucket::new());
+impl Clone for Recent {
+    fn clone(&self) -> Recent {
         Recent {
-            table: (0..BUCKETS).map(|_| empty.clone()).collect(),
-            hasher: RandomState::new(),
-            order: imbl::Vector::new(),
+            order: self.order.clone(),
+            index: OnceLock::new(),
         }
     }
 }
 
 impl Recent {
-    fn bucket(&self, id: u64) -> usize {
-        self.hasher.hash_one(id) as usize & (BUCKETS - 1)
+    fn index(&self) -> &HashMap<u64, Outcome> {
+        self.index
+            .get_or_init(|| self.order.iter().copied().collect())
+    }
+
+    fn index_mut(&mut self) -> &mut HashMap<u64, Outcome> {
+        self.index();
+        // Just made if it was not there.
+        self.index.get_mut().expect("the index was just built")
     }
 
     pub(super) fn get(&self, id: u64) -> Option<Outcome> {
-        let b = &self.table[self.bucket(id)];
-        b.iter().find(|(i, _)| *i == id).map(|(_, o)| *o)
-    }
-
-    fn bucket_mut(&mut self, id: u64) -> &mut Bucket {
-        let i = self.bucket(id);
-        Arc::make_mut(&mut Arc::make_mut(&mut self.table)[i])
+        self.index().get(&id).copied()
     }
 
     /// Remembers `id` (replacing what it did, if it is remembered), forgetting the oldest
     /// id once more than `keep` are remembered.
     pub(super) fn remember(&mut self, id: u64, outcome: Outcome, keep: usize) {
-        let b = self.bucket_mut(id);
-        match b.iter_mut().find(|(i, _)| *i == id) {
-            Some(slot) => slot.1 = outcome,
-            None => b.push((id, outcome)),
-        }
+        self.index_mut().insert(id, outcome);
         self.order.push_back((id, outcome));
         if self.order.len() > keep
             && let Some((old, _)) = self.order.pop_front()
         {
-            let b = self.bucket_mut(old);
-            if let Some(at) = b.iter().position(|(i, _)| *i == old) {
-                b.swap_remove(at);
-            }
+            self.index_mut().remove(&old);
         }
     }
 
@@ -96,30 +78,21 @@ mod tests {
         let ids: Vec<u64> = r.iter().map(|(i, _)| *i).collect();
         assert_eq!(ids, [6, 7, 8, 9, 10]);
         let snap = r.clone();
+        assert!(snap.index.get().is_none(), "a clone copies no map");
         for id in 11..=13 {
             r.remember(id, Outcome::Nothing, 5);
         }
         assert_eq!(r.get(6), None);
         assert_eq!(r.get(13), Some(Outcome::Nothing));
-        // The clone still has what it had when it was made.
+        // The clone still has what it had when it was made, and finds it by id.
+        assert_eq!(snap.iter().count(), 5);
         assert_eq!(snap.get(6), Some(Outcome::Put(60)));
         assert_eq!(snap.get(13), None);
-        assert_eq!(snap.iter().count(), 5);
-    }
-
-    /// More ids than buckets, so buckets hold several: each is still found, and forgotten.
-    #[test]
-    fn many_ids_share_buckets() {
-        let mut r = Recent::default();
-        let n = 3 * BUCKETS as u64;
-        for id in 0..n {
-            r.remember(id * 7919, Outcome::Deleted(id % 2 == 0), n as usize / 2);
-        }
-        for id in 0..n {
-            let want = (id >= n / 2).then_some(Outcome::Deleted(id % 2 == 0));
-            assert_eq!(r.get(id * 7919), want, "id {}", id * 7919);
-        }
-        let held: usize = r.table.iter().map(|b| b.len()).sum();
-        assert_eq!(held, n as usize / 2);
+        // And goes on by itself.
+        let mut snap = snap;
+        snap.remember(99, Outcome::Deleted(true), 5);
+        assert_eq!(snap.get(6), None);
+        assert_eq!(snap.get(99), Some(Outcome::Deleted(true)));
+        assert_eq!(r.get(99), None);
     }
 }
