@@ -405,7 +405,7 @@ fn membership_changes(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub fn status(id: u64, role: &str, term: u64, leader: u64, commit: u64) -> NodeStatus {
@@ -442,15 +442,16 @@ mod tests {
         }
     }
 
-    /// 2026-11-25 10:00:00 UTC, plus `secs`.
-    fn at(secs: f64) -> At {
+    /// 2026-11-25 10:00:00 UTC, plus `secs` (also for `top::etcd`'s tests).
+    pub(crate) fn at(secs: f64) -> At {
         At {
             secs,
             unix: 1_795_600_800 + secs as u64,
         }
     }
 
-    fn texts(app: &App) -> Vec<&str> {
+    /// The events' texts, oldest first.
+    pub(crate) fn texts(app: &App) -> Vec<&str> {
         app.events.iter().map(|e| e.text.as_str()).collect()
     }
 

@@ -101,7 +101,8 @@ fn progress(report: &EtcdStatus, leader_index: u64) -> Vec<PeerProgress> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::top::app::{App, At};
+    use crate::top::app::App;
+    use crate::top::app::tests::{at, texts};
 
     fn member(id: u64, leader: u64, index: u64) -> EtcdNode {
         EtcdNode {
@@ -117,17 +118,6 @@ mod tests {
             version: Some("3.4.23".into()),
             ..EtcdNode::default()
         }
-    }
-
-    fn at(secs: f64) -> At {
-        At {
-            secs,
-            unix: 1_795_600_800 + secs as u64,
-        }
-    }
-
-    fn texts(app: &App) -> Vec<&str> {
-        app.events.iter().map(|e| e.text.as_str()).collect()
     }
 
     #[test]
