@@ -16,13 +16,15 @@
 //! before anything is written). `--test` runs a few rounds of each; `BENCH_DIR` puts the
 //! temp dirs on another disk.
 
-use std::borrow::Cow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use raftctl::proto::raftpb::{Entry, HardState};
 use raftctl::proto::walpb::Metadata;
 use raftctl::wal::writer::{WalWriter, WriterOptions};
+
+mod support;
+use support::{entry, temp_dir};
 
 const SEGMENT: u64 = 4 << 20;
 const VALUE: usize = 256;
@@ -57,16 +59,6 @@ fn writer(dir: &Path, node_id: u64) -> WalWriter {
     WalWriter::create(dir, &md, opts).expect("create a WAL")
 }
 
-fn entry(index: u64, data: &[u8]) -> Entry<'_> {
-    Entry {
-        entry_type: 0,
-        term: 1,
-        index,
-        data: Some(Cow::Borrowed(data)),
-        extra: Cow::Borrowed(&[]),
-    }
-}
-
 /// Appends to `w`, dropping segments it has cut (disk use stays small over a long run).
 fn append(w: &mut WalWriter, index: u64, entries: &[Entry<'_>]) {
     let tail = w.tail_path().to_path_buf();
@@ -89,11 +81,7 @@ struct Figures {
 }
 
 fn run(layout: Layout, groups: usize, budget: Duration, max_rounds: usize) -> Figures {
-    let base = match std::env::var_os("BENCH_DIR") {
-        Some(d) => tempfile::tempdir_in(d),
-        None => tempfile::tempdir(),
-    }
-    .expect("temp dir");
+    let base = temp_dir();
     let mut writers: Vec<WalWriter> = match layout {
         Layout::PerGroup { .. } => (0..groups)
             .map(|g| {

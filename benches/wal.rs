@@ -26,32 +26,17 @@ use raftctl::proto::walpb::{self, Metadata, Record};
 use raftctl::wal::format::{self, RecordType};
 use raftctl::wal::writer::{WalWriter, WriterOptions};
 
+mod support;
+use support::{entry, temp_dir};
+
 const SIZES: [usize; 6] = [64, 256, 1024, 4096, 16 << 10, 64 << 10];
 
 fn quick() -> bool {
     std::env::args().any(|a| a == "--test")
 }
 
-fn temp_dir() -> tempfile::TempDir {
-    match std::env::var_os("BENCH_DIR") {
-        Some(d) => tempfile::tempdir_in(d),
-        None => tempfile::tempdir(),
-    }
-    .expect("temp dir")
-}
-
 fn payload(size: usize) -> Vec<u8> {
     (0..size).map(|i| (i * 7 + 13) as u8).collect()
-}
-
-fn entry(index: u64, data: &[u8]) -> Entry<'_> {
-    Entry {
-        entry_type: 0,
-        term: 1,
-        index,
-        data: Some(Cow::Borrowed(data)),
-        extra: Cow::Borrowed(&[]),
-    }
 }
 
 fn hard_state(commit: u64) -> HardState {
